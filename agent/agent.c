@@ -1,0 +1,305 @@
+#include "agent.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "log.h"
+#include "selfmetrics.h"
+
+void hw_agent_print_diag(const struct hw_diag *d)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        fprintf(stderr, "%s\n", d->msgs[i]);
+    }
+}
+
+static int64_t inst_interval(const struct hw_agent *a, const struct hw_inst *in)
+{
+    return in->ic->common.interval_ns ? in->ic->common.interval_ns : a->cfg->agent.interval_ns;
+}
+
+static void set_paths(struct hw_paths *p, const struct hw_config *cfg)
+{
+    p->procfs = cfg->agent.procfs;
+    p->sysfs = cfg->agent.sysfs;
+    p->rootfs = cfg->agent.rootfs;
+}
+
+/* Creates the plugin state of one instance; the instance keeps pointers into ic->conf. */
+static int inst_create(struct hw_agent *a, struct hw_inst *in, const struct hw_paths *paths)
+{
+    struct hw_ctx ctx = {.reg = a->reg,
+                         .paths = paths,
+                         .loop = a->loop,
+                         .instance = in->ic->name,
+                         .interval_ns = in->ic->col ? inst_interval(a, in) : 0,
+                         .state_dir = a->cfg->agent.state_dir};
+    int rc = in->ic->col ? in->ic->col->create(in->ic->conf, &ctx, &in->state)
+                         : in->ic->exp->create(in->ic->conf, &ctx, &in->state);
+    if (rc != 0) {
+        hw_error("agent", "cannot create plugin instance", "instance=%s path=%s",
+                 in->ic->name, in->ic->path);
+        in->state = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void inst_destroy(struct hw_agent *a, struct hw_inst *in)
+{
+    if (in->timer) {
+        hw_loop_remove(a->loop, in->timer);
+        in->timer = NULL;
+    }
+    if (!in->state) {
+        return;
+    }
+    if (in->ic->exp) {
+        if (in->started && in->ic->exp->stop) {
+            in->ic->exp->stop(in->state);
+        }
+        in->ic->exp->destroy(in->state);
+    } else {
+        in->ic->col->destroy(in->state);
+    }
+    in->state = NULL;
+}
+
+static void collector_due(void *arg, uint32_t events)
+{
+    struct hw_inst *in = arg;
+    (void)events;
+    hw_agent_collect(in->agent, (size_t)(in - in->agent->insts));
+}
+
+static void update_ready(struct hw_agent *a)
+{
+    int ready = 1;
+    for (size_t i = 0; i < a->cfg->ncollectors; i++) {
+        ready &= a->insts[i].ran;
+    }
+    if (ready == a->ready) {
+        return;
+    }
+    a->ready = ready;
+    for (size_t i = a->cfg->ncollectors; i < a->ninsts; i++) {
+        struct hw_inst *in = &a->insts[i];
+        if (in->state && in->ic->exp->set_ready) {
+            in->ic->exp->set_ready(in->state, ready);
+        }
+    }
+}
+
+static void publish(struct hw_agent *a)
+{
+    for (size_t i = a->cfg->ncollectors; i < a->ninsts; i++) {
+        struct hw_inst *in = &a->insts[i];
+        if (in->state && in->ic->exp->report) {
+            in->ic->exp->report(in->state, a->reg);
+        }
+    }
+    if (hw_registry_publish(a->reg) != 0) {
+        hw_error("agent", "cannot publish a snapshot (out of memory)", "%s", "");
+        return;
+    }
+    const struct hw_snapshot *snap = hw_registry_acquire(a->reg);
+    for (size_t i = a->cfg->ncollectors; i < a->ninsts && snap; i++) {
+        struct hw_inst *in = &a->insts[i];
+        if (in->state && in->started && in->ic->exp->flush) {
+            in->ic->exp->flush(in->state, snap);
+        }
+    }
+    hw_snapshot_release(snap);
+}
+
+void hw_agent_collect(struct hw_agent *a, size_t i)
+{
+    struct hw_inst *in = &a->insts[i];
+    int64_t t0 = hw_now_mono_ns();
+    hw_registry_begin(a->reg, in->state);
+    int rc = in->ic->col->collect(in->state);
+    if (rc == 0) {
+        /* A failed collection keeps the last known series rather than emptying them. */
+        hw_registry_sweep(a->reg, in->state);
+    }
+    int64_t dur = hw_now_mono_ns() - t0;
+    if (a->self) {
+        hw_selfmetrics_collected(a->self, in->ic->name, dur, rc != 0);
+    }
+    if (rc != 0 && !in->failing) {
+        hw_error("agent", "collection failed", "collector=%s error=\"%s\"", in->ic->name,
+                 strerror(rc < 0 ? -rc : rc));
+    } else if (rc == 0 && in->failing) {
+        hw_info("agent", "collection recovered", "collector=%s", in->ic->name);
+    }
+    in->failing = rc != 0;
+    if (dur > inst_interval(a, in)) {
+        hw_warn("agent", "collection slower than its interval", "collector=%s seconds=%.3f",
+                in->ic->name, (double)dur / 1e9);
+    }
+    in->ran = 1;
+    publish(a);
+    update_ready(a);
+}
+
+static int schedule(struct hw_agent *a, struct hw_inst *in, int64_t first_ns)
+{
+    in->agent = a;
+    in->timer = hw_loop_add_timer(a->loop, inst_interval(a, in), first_ns, collector_due, in);
+    if (!in->timer) {
+        hw_error("agent", "cannot create a timer", "collector=%s", in->ic->name);
+        return -1;
+    }
+    return 0;
+}
+
+void hw_agent_rearm(struct hw_agent *a, const size_t *reused)
+{
+    for (size_t i = 0; i < a->cfg->ncollectors; i++) {
+        struct hw_inst *in = &a->insts[i];
+        if (!in->state) {
+            in->ran = 1;
+            continue;
+        }
+        if (schedule(a, in, reused[i] ? inst_interval(a, in) : 0) != 0) {
+            in->ran = 1; /* logged; do not hold readiness back forever */
+        }
+    }
+    update_ready(a);
+}
+
+/* Creates every instance of cfg into a fresh array. */
+static struct hw_inst *instantiate(struct hw_agent *a, struct hw_config *cfg, int with_exporters,
+                                   size_t *n)
+{
+    *n = cfg->ncollectors + (with_exporters ? cfg->nexporters : 0);
+    struct hw_inst *insts = calloc(*n ? *n : 1, sizeof(*insts));
+    if (!insts) {
+        return NULL;
+    }
+    for (size_t i = 0; i < *n; i++) {
+        insts[i].ic = &cfg->insts[i];
+        insts[i].agent = a;
+        if (insts[i].ic->common.enabled && inst_create(a, &insts[i], &a->paths) != 0) {
+            for (size_t j = 0; j < i; j++) {
+                inst_destroy(a, &insts[j]);
+            }
+            free(insts);
+            return NULL;
+        }
+    }
+    return insts;
+}
+
+struct hw_agent *hw_agent_new(const char *config_path, int with_exporters)
+{
+    struct hw_diag d;
+    hw_diag_init(&d, config_path);
+    struct hw_agent *a = calloc(1, sizeof(*a));
+    if (!a || !(a->config_path = strdup(config_path))) {
+        free(a);
+        return NULL;
+    }
+    a->cfg = hw_config_load(config_path, &d);
+    if (!a->cfg) {
+        hw_agent_print_diag(&d);
+        hw_diag_free(&d);
+        hw_agent_free(a);
+        return NULL;
+    }
+    hw_diag_free(&d);
+    hw_log_set_level((enum hw_log_level)a->cfg->agent.log_level);
+    set_paths(&a->paths, a->cfg);
+    a->reg = hw_registry_new();
+    a->loop = hw_loop_new();
+    if (!a->reg || !a->loop || !(a->self = hw_selfmetrics_new(a->reg))) {
+        hw_error("agent", "out of memory", "%s", "");
+        hw_agent_free(a);
+        return NULL;
+    }
+    a->insts = instantiate(a, a->cfg, with_exporters, &a->ninsts);
+    if (!a->insts) {
+        hw_agent_free(a);
+        return NULL;
+    }
+    return a;
+}
+
+void hw_agent_free(struct hw_agent *a)
+{
+    if (!a) {
+        return;
+    }
+    /* Exporters first (they read snapshots), then collectors, in reverse order. */
+    for (size_t i = a->ninsts; i-- > 0;) {
+        inst_destroy(a, &a->insts[i]);
+    }
+    free(a->insts);
+    hw_selfmetrics_free(a->self);
+    hw_registry_free(a->reg);
+    hw_loop_free(a->loop);
+    hw_config_free(a->cfg);
+    free(a->config_path);
+    free(a);
+}
+
+static void on_signal(void *arg, int signo)
+{
+    struct hw_agent *a = arg;
+    if (signo == SIGHUP) {
+        hw_info("agent", "reloading configuration", "file=%s", a->config_path);
+        (void)hw_agent_reload(a);
+        return;
+    }
+    hw_info("agent", "shutting down", "signal=%s", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+    hw_loop_stop(a->loop);
+}
+
+static int start_exporter(struct hw_inst *in)
+{
+    if (!in->state || in->started) {
+        return 0;
+    }
+    if (in->ic->exp->start && in->ic->exp->start(in->state) != 0) {
+        return -1;
+    }
+    in->started = 1;
+    return 0;
+}
+
+int hw_agent_run(struct hw_agent *a)
+{
+    if (hw_loop_signals(a->loop, on_signal, a) != 0) {
+        hw_error("agent", "cannot set up signal handling", "%s", "");
+        return 1;
+    }
+    for (size_t i = a->cfg->ncollectors; i < a->ninsts; i++) {
+        if (start_exporter(&a->insts[i]) != 0) {
+            return 1;
+        }
+    }
+    for (size_t i = 0; i < a->cfg->ncollectors; i++) {
+        if (a->insts[i].state && schedule(a, &a->insts[i], 0) != 0) {
+            return 1;
+        }
+        if (!a->insts[i].state) {
+            a->insts[i].ran = 1; /* disabled: nothing to wait for */
+        }
+    }
+    publish(a);
+    hw_info("agent", "started", "config=%s collectors=%zu exporters=%zu", a->config_path,
+            a->cfg->ncollectors, a->ninsts - a->cfg->ncollectors);
+    int rc = hw_loop_run(a->loop);
+    for (size_t i = a->ninsts; i-- > a->cfg->ncollectors;) {
+        struct hw_inst *in = &a->insts[i];
+        if (in->started && in->ic->exp->stop) {
+            in->ic->exp->stop(in->state);
+            in->started = 0;
+        }
+    }
+    return rc == 0 ? 0 : 1;
+}

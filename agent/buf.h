@@ -1,0 +1,31 @@
+/* Growable byte buffer used by renderers and readers. */
+#ifndef HW_BUF_H
+#define HW_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct hw_buf {
+    char *data; /* always NUL-terminated when len > 0 or after any append */
+    size_t len, cap;
+    int oom; /* set once an allocation failed; later appends are ignored */
+};
+
+void hw_buf_init(struct hw_buf *b);
+void hw_buf_free(struct hw_buf *b);
+void hw_buf_reset(struct hw_buf *b);
+int hw_buf_reserve(struct hw_buf *b, size_t extra);
+void hw_buf_append(struct hw_buf *b, const void *p, size_t n);
+void hw_buf_puts(struct hw_buf *b, const char *s);
+void hw_buf_putc(struct hw_buf *b, char c);
+void hw_buf_printf(struct hw_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends a double in the shortest form that reads back exactly ("NaN", "+Inf", "-Inf"). */
+void hw_buf_put_double(struct hw_buf *b, double v);
+#define HW_DOUBLE_LEN 32
+/* Formats v like hw_buf_put_double into out; returns the length. */
+size_t hw_fmt_double(char out[HW_DOUBLE_LEN], double v);
+void hw_buf_put_u64(struct hw_buf *b, unsigned long long v);
+/* Reads a whole file (up to max bytes) into b; 0 or -errno. */
+int hw_buf_read_file(struct hw_buf *b, const char *path, size_t max);
+
+#endif

@@ -1,0 +1,20 @@
+/* Command-line parsing (SPEC §3). */
+#ifndef HW_CLI_H
+#define HW_CLI_H
+
+#include "once.h"
+
+enum hw_cmd { HW_CMD_RUN, HW_CMD_CHECK, HW_CMD_ONCE, HW_CMD_TEST_FILTER, HW_CMD_HEALTH,
+              HW_CMD_VERSION, HW_CMD_HELP, HW_CMD_HELP_CONFIG };
+
+struct hw_cli {
+    enum hw_cmd cmd;
+    const char *config; /* -c, else $HOSTWATCH_CONFIG, else the default path */
+    enum hw_once_format format;
+};
+
+/* Parses argv; on a usage error prints it and returns -1 (exit 2). */
+int hw_cli_parse(int argc, char **argv, struct hw_cli *out);
+void hw_cli_usage(FILE *f);
+
+#endif

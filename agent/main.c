@@ -1,0 +1,99 @@
+/* hostwatch: command dispatch. Everything else lives in libhostwatch. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "agent.h"
+#include "cli.h"
+#include "config.h"
+#include "diag.h"
+#include "once.h"
+#include "version.h"
+
+static int cmd_check(const char *file)
+{
+    struct hw_diag d;
+    hw_diag_init(&d, file);
+    struct hw_config *cfg = hw_config_load(file, &d);
+    int rc = 0;
+    if (!cfg) {
+        hw_agent_print_diag(&d);
+        rc = 1;
+    } else {
+        printf("%s: OK (%zu collectors, %zu exporters)\n", file, cfg->ncollectors,
+               cfg->nexporters);
+    }
+    hw_config_free(cfg);
+    hw_diag_free(&d);
+    return rc;
+}
+
+static void print_line(const char *line, void *arg)
+{
+    (void)arg;
+    printf("  %s\n", line);
+}
+
+/* Every configuration key with its type, default and help, from the option tables. */
+static int cmd_help_config(void)
+{
+    printf("agent:\n");
+    hw_opt_describe(hw_agent_opts, "agent", print_line, NULL);
+    for (size_t i = 0; hw_collectors[i]; i++) {
+        char prefix[128];
+        snprintf(prefix, sizeof(prefix), "collectors.%s%s", hw_collectors[i]->name,
+                 hw_collectors[i]->multi ? "[]" : "");
+        printf("%s: %s\n  %s.enabled  (a boolean, default true)\n"
+               "  %s.interval  (a duration string, default agent.interval)\n",
+               prefix, hw_collectors[i]->help, prefix, prefix);
+        hw_opt_describe(hw_collectors[i]->opts, prefix, print_line, NULL);
+    }
+    for (size_t i = 0; hw_exporters[i]; i++) {
+        char prefix[128];
+        snprintf(prefix, sizeof(prefix), "exporters.%s", hw_exporters[i]->name);
+        printf("%s: %s\n  %s.enabled  (a boolean, default true)\n", prefix,
+               hw_exporters[i]->help, prefix);
+        hw_opt_describe(hw_exporters[i]->opts, prefix, print_line, NULL);
+    }
+    return 0;
+}
+
+static int cmd_run(const char *file)
+{
+    struct hw_agent *a = hw_agent_new(file, 1);
+    if (!a) {
+        return 1;
+    }
+    int rc = hw_agent_run(a);
+    hw_agent_free(a);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct hw_cli cli;
+    if (hw_cli_parse(argc, argv, &cli) != 0) {
+        return 2;
+    }
+    switch (cli.cmd) {
+    case HW_CMD_HELP:
+        hw_cli_usage(stdout);
+        return 0;
+    case HW_CMD_HELP_CONFIG:
+        return cmd_help_config();
+    case HW_CMD_VERSION:
+        printf("hostwatch %s\n", HW_VERSION);
+        return 0;
+    case HW_CMD_CHECK:
+        return cmd_check(cli.config);
+    case HW_CMD_ONCE:
+        return hw_once_run(cli.config, cli.format, stdout);
+    case HW_CMD_TEST_FILTER:
+    case HW_CMD_HEALTH:
+        fprintf(stderr, "hostwatch: %s: not built yet\n",
+                cli.cmd == HW_CMD_HEALTH ? "health" : "test-filter");
+        return 2;
+    case HW_CMD_RUN:
+    default:
+        return cmd_run(cli.config);
+    }
+}

@@ -1,0 +1,78 @@
+/* The narrow interface between the core and its plugins. A collector or exporter is one
+ * .c/.h pair exposing one const descriptor, listed once in agent/plugins.c. */
+#ifndef HW_PLUGIN_H
+#define HW_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "opt.h"
+#include "registry.h"
+
+struct hw_diag;
+struct hw_loop;
+
+/* Where the host's filesystems are seen from (a container points these at bind mounts). */
+struct hw_paths {
+    const char *procfs; /* "/proc" or e.g. "/host/proc" */
+    const char *sysfs;  /* "/sys" */
+    const char *rootfs; /* "/" or e.g. "/rootfs" */
+};
+
+/* What a plugin instance gets from the core at creation. */
+struct hw_ctx {
+    struct hw_registry *reg;
+    const struct hw_paths *paths;
+    struct hw_loop *loop;
+    const char *instance; /* instance name for labels and logs, e.g. "memory" or "app" */
+    int64_t interval_ns;  /* collection interval */
+    const char *state_dir;
+};
+
+/* A collector's common keys (handled by the core, not by the plugin's table). */
+struct hw_plugin_common {
+    int enabled;
+    int64_t interval_ns; /* 0 = agent.interval */
+};
+
+struct hw_collector {
+    const char *name;           /* key under "collectors" */
+    const char *help;           /* one line for --help and the man page */
+    const struct hw_opt *opts;  /* option table */
+    size_t conf_size;
+    int multi;                  /* 1: the key holds an array, one instance per element */
+    /* Cross-field checks after the table parsed; adds to d, returns the number of errors. */
+    int (*validate)(const void *conf, const char *path, struct hw_diag *d);
+    int (*create)(const void *conf, const struct hw_ctx *ctx, void **state);
+    /* Timer-driven; writes into ctx->reg through families it created. 0 or -errno. */
+    int (*collect)(void *state);
+    void (*destroy)(void *state); /* accepts NULL and a half-built state */
+};
+
+struct hw_exporter {
+    const char *name;
+    const char *help;
+    const struct hw_opt *opts;
+    size_t conf_size;
+    int (*validate)(const void *conf, const char *path, struct hw_diag *d);
+    int (*create)(const void *conf, const struct hw_ctx *ctx, void **state);
+    int (*start)(void *state);
+    /* Push exporters: called after each publish with the current snapshot; NULL for pull. */
+    int (*flush)(void *state, const struct hw_snapshot *snap);
+    /* Readiness: the core tells the exporter when every collector has run once. */
+    void (*set_ready)(void *state, int ready);
+    /* Writes the exporter's own counters (kept in atomics by its threads) into the registry;
+     * called on the loop thread before each publish, families owned by `state`. */
+    void (*report)(void *state, struct hw_registry *reg);
+    void (*stop)(void *state);
+    void (*destroy)(void *state);
+};
+
+/* The plugin table (agent/plugins.c). */
+extern const struct hw_collector *const hw_collectors[];
+extern const struct hw_exporter *const hw_exporters[];
+
+const struct hw_collector *hw_collector_find(const char *name);
+const struct hw_exporter *hw_exporter_find(const char *name);
+
+#endif

@@ -1,0 +1,38 @@
+/* THE plugin table: adding a collector or exporter means one line here. */
+#include <string.h>
+
+#include "collectors/disk.h"
+#include "collectors/memory.h"
+#include "exporters/prometheus.h"
+#include "plugin.h"
+
+const struct hw_collector *const hw_collectors[] = {
+    &hw_collector_memory,
+    &hw_collector_disk,
+    NULL,
+};
+
+const struct hw_exporter *const hw_exporters[] = {
+    &hw_exporter_prometheus,
+    NULL,
+};
+
+const struct hw_collector *hw_collector_find(const char *name)
+{
+    for (size_t i = 0; hw_collectors[i]; i++) {
+        if (strcmp(hw_collectors[i]->name, name) == 0) {
+            return hw_collectors[i];
+        }
+    }
+    return NULL;
+}
+
+const struct hw_exporter *hw_exporter_find(const char *name)
+{
+    for (size_t i = 0; hw_exporters[i]; i++) {
+        if (strcmp(hw_exporters[i]->name, name) == 0) {
+            return hw_exporters[i];
+        }
+    }
+    return NULL;
+}

@@ -1,0 +1,70 @@
+#include "selfmetrics.h"
+
+#include <stdlib.h>
+
+#include "version.h"
+
+struct hw_selfmetrics {
+    struct hw_family *build_info, *duration, *errors, *reloads, *start_time;
+};
+
+static const struct hw_family_desc build_info_desc = {
+    .name = "hostwatch_build_info",
+    .help = "A metric with a constant '1' value labeled by the version of hostwatch.",
+    .unit = "None", .type = HW_GAUGE, .views = HW_VIEW_NODE};
+static const struct hw_family_desc duration_desc = {
+    .name = "hostwatch_collect_duration_seconds",
+    .help = "Duration of the latest collection, by collector.",
+    .unit = "Seconds", .type = HW_GAUGE, .views = HW_VIEW_NODE};
+static const struct hw_family_desc errors_desc = {
+    .name = "hostwatch_collect_errors_total",
+    .help = "Collections that failed, by collector.",
+    .unit = "Count", .type = HW_COUNTER, .views = HW_VIEW_NODE};
+static const struct hw_family_desc reloads_desc = {
+    .name = "hostwatch_config_reloads_total",
+    .help = "Configuration reloads, by result.",
+    .unit = "Count", .type = HW_COUNTER, .views = HW_VIEW_NODE};
+
+struct hw_selfmetrics *hw_selfmetrics_new(struct hw_registry *reg)
+{
+    struct hw_selfmetrics *sm = calloc(1, sizeof(*sm));
+    if (!sm) {
+        return NULL;
+    }
+    sm->build_info = hw_registry_family(reg, &build_info_desc, sm);
+    sm->duration = hw_registry_family(reg, &duration_desc, sm);
+    sm->errors = hw_registry_family(reg, &errors_desc, sm);
+    sm->reloads = hw_registry_family(reg, &reloads_desc, sm);
+    if (!sm->build_info || !sm->duration || !sm->errors || !sm->reloads) {
+        free(sm);
+        return NULL;
+    }
+    const struct hw_label lbl[] = {{"version", HW_VERSION}};
+    hw_family_set(sm->build_info, lbl, 1, 1);
+    return sm;
+}
+
+void hw_selfmetrics_free(struct hw_selfmetrics *sm)
+{
+    free(sm);
+}
+
+void hw_selfmetrics_collected(struct hw_selfmetrics *sm, const char *collector, int64_t dur_ns,
+                              int failed)
+{
+    const struct hw_label lbl[] = {{"collector", collector}};
+    hw_family_set(sm->duration, lbl, 1, (double)dur_ns / 1e9);
+    struct hw_series *s = hw_family_series(sm->errors, lbl, 1, 0);
+    if (s) {
+        hw_series_add(s, failed ? 1 : 0);
+    }
+}
+
+void hw_selfmetrics_reloaded(struct hw_selfmetrics *sm, int ok)
+{
+    const struct hw_label lbl[] = {{"result", ok ? "success" : "failure"}};
+    struct hw_series *s = hw_family_series(sm->reloads, lbl, 1, 0);
+    if (s) {
+        hw_series_add(s, 1);
+    }
+}

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# hostwatch developer entry point.
+#   ./dev.sh run     install build deps when missing, build, run the agent on the example config
+#   ./dev.sh test    install test deps when missing, then every check CI runs; ends with
+#                    "N passed, N failed"
+#   ./dev.sh build   configure + make into build/default
+#   ./dev.sh bench   build and run the benchmarks in bench/
+set -euo pipefail
+cd "$(dirname "$0")"
+TOP=$(pwd)
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+BUILD_PKGS="build-essential autoconf automake libtool pkg-config libcurl4-openssl-dev libssl-dev
+  libjansson-dev libpcre2-dev libprotobuf-c-dev protobuf-c-compiler libmicrohttpd-dev zlib1g-dev
+  libsnappy-dev libcmocka-dev"
+TEST_PKGS="python3 python3-botocore prometheus logrotate valgrind cppcheck clang curl"
+BENCH_PKGS="wrk prometheus-node-exporter"
+
+say() { printf '==> %s\n' "$*" >&2; }
+
+# Installs the Debian packages not yet installed (apt-get update once, only when needed).
+ensure_pkgs() {
+    local missing=()
+    for p in $*; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+            missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    say "installing: ${missing[*]}"
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+autogen() {
+    if [ ! -x "$TOP/configure" ] || [ "$TOP/configure.ac" -nt "$TOP/configure" ] ||
+        [ "$TOP/Makefile.am" -nt "$TOP/Makefile.in" ]; then
+        say "autoreconf"
+        (cd "$TOP" && autoreconf -fi >/dev/null)
+    fi
+}
+
+# build DIR CONFIGURE-ARGS...: an out-of-tree build
+build() {
+    local dir=$1
+    shift
+    autogen
+    mkdir -p "$TOP/build/$dir"
+    if [ ! -f "$TOP/build/$dir/Makefile" ] || [ "$TOP/configure" -nt "$TOP/build/$dir/Makefile" ]; then
+        say "configure build/$dir $*"
+        (cd "$TOP/build/$dir" && "$TOP/configure" -q "$@")
+    fi
+    say "make build/$dir"
+    make -s -C "$TOP/build/$dir" -j"$JOBS"
+}
+
+cmd_run() {
+    ensure_pkgs "$BUILD_PKGS"
+    build default
+    local cfg=${1:-$TOP/packaging/examples/hostwatch.json}
+    say "running build/default/hostwatch -c $cfg (Prometheus endpoint: http://127.0.0.1:9273/metrics; Ctrl-C stops)"
+    exec "$TOP/build/default/hostwatch" run -c "$cfg"
+}
+
+PASSED=0
+FAILED=0
+record() { # record NAME STATUS
+    if [ "$2" -eq 0 ]; then PASSED=$((PASSED + 1)); else FAILED=$((FAILED + 1)); echo "FAIL: $1"; fi
+}
+
+# make check in a build dir; adds the per-case TAP results to the totals.
+check_in() {
+    local dir=$1 rc=0
+    say "make check in build/$dir"
+    make -C "$TOP/build/$dir" -j"$JOBS" check >"$TOP/build/$dir/check.out" 2>&1 || rc=$?
+    local pass fail
+    pass=$(awk '/^# PASS:/ {print $3}' "$TOP/build/$dir/check.out" | tail -n 1)
+    fail=$(awk '/^# (FAIL|ERROR|XPASS):/ {s += $3} END {print s + 0}' "$TOP/build/$dir/check.out")
+    PASSED=$((PASSED + ${pass:-0}))
+    FAILED=$((FAILED + ${fail:-0}))
+    if [ "$rc" -ne 0 ]; then
+        [ "${fail:-0}" -eq 0 ] && FAILED=$((FAILED + 1))
+        grep -E '^(FAIL|ERROR|XPASS):' "$TOP/build/$dir/check.out" || true
+        for f in "$TOP/build/$dir"/tests/*/*.log; do
+            grep -q '^not ok\|ERROR' "$f" 2>/dev/null && { echo "--- $f"; tail -n 60 "$f"; }
+        done
+    fi
+    grep -E '^# (TOTAL|PASS|SKIP|FAIL|ERROR):' "$TOP/build/$dir/check.out" | sed "s|^|  build/$dir |"
+}
+
+valgrind_units() {
+    local dir=$1
+    say "valgrind on the unit tests"
+    for t in "$TOP/build/$dir"/tests/unit/test_*; do
+        [ -x "$t" ] && [ -f "$t" ] || continue
+        case "$t" in *.c | *.h | *.o | *.log | *.trs) continue ;; esac
+        local rc=0
+        (cd "$TOP/build/$dir" && valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+            --error-exitcode=99 "$t" >"$t.valgrind" 2>&1) || rc=$?
+        record "valgrind $(basename "$t")" "$rc"
+        [ "$rc" -ne 0 ] && tail -n 40 "$t.valgrind"
+    done
+}
+
+run_cppcheck() {
+    say "cppcheck"
+    local rc=0
+    cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
+        --inline-suppr --std=c11 -I agent -I . \
+        agent collectors filters exporters 2>"$TOP/build/cppcheck.out" || rc=$?
+    record cppcheck "$rc"
+    [ "$rc" -ne 0 ] && cat "$TOP/build/cppcheck.out"
+    return 0
+}
+
+cmd_test() {
+    ensure_pkgs "$BUILD_PKGS $TEST_PKGS"
+    set +e
+    build werror --enable-werror || record "build (-Werror)" 1
+    check_in werror
+    valgrind_units werror
+    build asan --enable-werror --enable-sanitizers CC=gcc || record "build (sanitizers)" 1
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        check_in asan
+    run_cppcheck
+    set -e
+    echo "$PASSED passed, $FAILED failed"
+    [ "$FAILED" -eq 0 ]
+}
+
+cmd_bench() {
+    ensure_pkgs "$BUILD_PKGS $BENCH_PKGS"
+    build release CFLAGS="-O2 -g"
+    "$TOP/bench/run.sh" "$TOP/build/release/hostwatch"
+}
+
+case "${1:-}" in
+run) shift; cmd_run "$@" ;;
+test) cmd_test ;;
+build) ensure_pkgs "$BUILD_PKGS"; build default ;;
+bench) cmd_bench ;;
+*) sed -n '2,7p' "$0"; exit 2 ;;
+esac

@@ -1,0 +1,116 @@
+#include "prom_text.h"
+
+#include <string.h>
+
+static void escape(struct hw_buf *out, const char *v, int quotes)
+{
+    const char *run = v;
+    for (const char *p = v; *p; p++) {
+        const char *rep = NULL;
+        if (*p == '\\') {
+            rep = "\\\\";
+        } else if (*p == '\n') {
+            rep = "\\n";
+        } else if (quotes && *p == '"') {
+            rep = "\\\"";
+        }
+        if (rep) {
+            hw_buf_append(out, run, (size_t)(p - run));
+            hw_buf_puts(out, rep);
+            run = p + 1;
+        }
+    }
+    hw_buf_puts(out, run);
+}
+
+void prom_text_label_value(struct hw_buf *out, const char *v)
+{
+    escape(out, v, 1);
+}
+
+void prom_text_help(struct hw_buf *out, const char *v)
+{
+    escape(out, v, 0);
+}
+
+/* Writes {k="v",...} with an optional extra label (le for buckets) last. */
+static void put_labels(struct hw_buf *out, const struct hw_snap_series *s, const char *extra_key,
+                       const char *extra_val)
+{
+    if (s->nlabels == 0 && !extra_key) {
+        return;
+    }
+    hw_buf_putc(out, '{');
+    for (size_t i = 0; i < s->nlabels; i++) {
+        if (i) {
+            hw_buf_putc(out, ',');
+        }
+        hw_buf_puts(out, s->labels[i].key);
+        hw_buf_append(out, "=\"", 2);
+        prom_text_label_value(out, s->labels[i].value);
+        hw_buf_putc(out, '"');
+    }
+    if (extra_key) {
+        if (s->nlabels) {
+            hw_buf_putc(out, ',');
+        }
+        hw_buf_puts(out, extra_key);
+        hw_buf_append(out, "=\"", 2);
+        hw_buf_puts(out, extra_val);
+        hw_buf_putc(out, '"');
+    }
+    hw_buf_putc(out, '}');
+}
+
+static void put_sample(struct hw_buf *out, const char *name, const char *suffix,
+                       const struct hw_snap_series *s, const char *le, double v)
+{
+    hw_buf_puts(out, name);
+    if (suffix) {
+        hw_buf_puts(out, suffix);
+    }
+    put_labels(out, s, le ? "le" : NULL, le);
+    hw_buf_putc(out, ' ');
+    hw_buf_put_double(out, v);
+    hw_buf_putc(out, '\n');
+}
+
+static void render_histogram(struct hw_buf *out, const struct hw_snap_family *f,
+                             const struct hw_snap_series *s)
+{
+    char le[HW_DOUBLE_LEN];
+    for (size_t b = 0; b < f->nbuckets; b++) {
+        hw_fmt_double(le, f->buckets[b]);
+        put_sample(out, f->name, "_bucket", s, le, (double)s->bucket[b]);
+    }
+    put_sample(out, f->name, "_bucket", s, "+Inf", (double)s->count);
+    put_sample(out, f->name, "_sum", s, NULL, s->value);
+    put_sample(out, f->name, "_count", s, NULL, (double)s->count);
+}
+
+void prom_text_render(struct hw_buf *out, const struct hw_snapshot *snap, unsigned view)
+{
+    static const char *const types[] = {"counter", "gauge", "histogram"};
+    for (size_t i = 0; i < snap->nfamilies; i++) {
+        const struct hw_snap_family *f = &snap->families[i];
+        if (!(f->views & view) || f->nseries == 0) {
+            continue;
+        }
+        hw_buf_append(out, "# HELP ", 7);
+        hw_buf_puts(out, f->name);
+        hw_buf_putc(out, ' ');
+        prom_text_help(out, f->help);
+        hw_buf_append(out, "\n# TYPE ", 8);
+        hw_buf_puts(out, f->name);
+        hw_buf_putc(out, ' ');
+        hw_buf_puts(out, types[f->type]);
+        hw_buf_putc(out, '\n');
+        for (size_t j = 0; j < f->nseries; j++) {
+            if (f->type == HW_HISTOGRAM) {
+                render_histogram(out, f, &f->series[j]);
+            } else {
+                put_sample(out, f->name, NULL, &f->series[j], NULL, f->series[j].value);
+            }
+        }
+    }
+}

@@ -1,0 +1,457 @@
+#include "prometheus.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <zlib.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "log.h"
+#include "prom_text.h"
+
+struct prom_conf {
+    char *listen;
+    int names; /* 0 node_exporter, 1 cloudwatch */
+    int64_t connection_limit;
+    int64_t threads;
+    int64_t timeout_ns;
+    uint64_t max_request_size;
+};
+
+static const char *const name_choices[] = {"node_exporter", "cloudwatch", NULL};
+
+static const struct hw_opt prom_opts[] = {
+    {.key = "listen", .type = HW_OPT_STRING, .def = "127.0.0.1:9273",
+     .offset = offsetof(struct prom_conf, listen),
+     .help = "HOST:PORT to serve on; binding beyond loopback is an explicit choice"},
+    {.key = "names", .type = HW_OPT_ENUM, .def = "node_exporter",
+     .offset = offsetof(struct prom_conf, names), .choices = name_choices,
+     .help = "metric names: node_exporter's or the CloudWatch agent's"},
+    {.key = "connection_limit", .type = HW_OPT_INT, .def = "64",
+     .offset = offsetof(struct prom_conf, connection_limit), .min = 1, .max = 4096,
+     .help = "concurrent connections"},
+    {.key = "threads", .type = HW_OPT_INT, .def = "1",
+     .offset = offsetof(struct prom_conf, threads), .min = 1, .max = 64,
+     .help = "HTTP worker threads"},
+    {.key = "timeout", .type = HW_OPT_DURATION, .def = "10s",
+     .offset = offsetof(struct prom_conf, timeout_ns), .min = 1e9, .max = 3600e9,
+     .help = "idle connection timeout"},
+    {.key = "max_request_size", .type = HW_OPT_SIZE, .def = "16KiB",
+     .offset = offsetof(struct prom_conf, max_request_size), .min = 4096, .max = 1048576,
+     .help = "largest request head accepted (larger gets 431)"},
+    HW_OPT_END,
+};
+
+/* One rendering of one snapshot, shared by every scrape until the next publish. */
+struct prom_cache {
+    uint64_t generation;
+    struct MHD_Response *plain, *gzip;
+};
+
+struct prom_state {
+    const struct prom_conf *conf;
+    struct hw_registry *reg;
+    struct MHD_Daemon *daemon;
+    struct sockaddr_storage addr;
+    unsigned view;
+    atomic_int ready;
+    pthread_mutex_t lock; /* guards cache */
+    struct prom_cache cache;
+    atomic_ullong scrapes, bad_requests, errors;
+    struct hw_family *requests_fam;
+};
+
+/* Splits "host:port" / "[v6]:port" and resolves it numerically or by name. */
+static int prom_resolve(const char *listen, struct sockaddr_storage *out, const char **why)
+{
+    char host[256];
+    const char *colon = strrchr(listen, ':');
+    if (!colon || colon == listen || !colon[1]) {
+        *why = "expected HOST:PORT, e.g. \"127.0.0.1:9273\"";
+        return -1;
+    }
+    size_t hl = (size_t)(colon - listen);
+    const char *h = listen;
+    if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
+        h++;
+        hl -= 2;
+    }
+    if (hl >= sizeof(host)) {
+        *why = "host name too long";
+        return -1;
+    }
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535) {
+        *why = "port must be a number 0-65535";
+        return -1;
+    }
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res;
+    if (getaddrinfo(host, colon + 1, &hints, &res) != 0 || !res) {
+        *why = "cannot resolve the host";
+        return -1;
+    }
+    memset(out, 0, sizeof(*out));
+    memcpy(out, res->ai_addr, res->ai_addrlen);
+    freeaddrinfo(res);
+    return 0;
+}
+
+static int prom_validate(const void *conf, const char *path, struct hw_diag *d)
+{
+    const struct prom_conf *c = conf;
+    struct sockaddr_storage ss;
+    const char *why;
+    char kp[256];
+    if (prom_resolve(c->listen, &ss, &why) != 0) {
+        hw_diag_add(d, hw_path_key(kp, sizeof(kp), path, "listen"), "\"%s\": %s", c->listen, why);
+        return 1;
+    }
+    return 0;
+}
+
+/* gzip-compresses src into a new malloc'd buffer. */
+static int gzip_buf(const char *src, size_t len, char **out, size_t *outlen)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof(zs));
+    if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+        Z_OK) {
+        return -1;
+    }
+    size_t cap = deflateBound(&zs, (uLong)len);
+    char *buf = malloc(cap);
+    if (!buf) {
+        deflateEnd(&zs);
+        return -1;
+    }
+    zs.next_in = (Bytef *)src;
+    zs.avail_in = (uInt)len;
+    zs.next_out = (Bytef *)buf;
+    zs.avail_out = (uInt)cap;
+    int rc = deflate(&zs, Z_FINISH);
+    *outlen = zs.total_out;
+    deflateEnd(&zs);
+    if (rc != Z_STREAM_END) {
+        free(buf);
+        return -1;
+    }
+    *out = buf;
+    return 0;
+}
+
+static struct MHD_Response *make_response(char *data, size_t len, int gz)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(data);
+        return NULL;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, PROM_TEXT_CONTENT_TYPE);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+    if (gz) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    }
+    return r;
+}
+
+static void cache_clear(struct prom_cache *c)
+{
+    if (c->plain) {
+        MHD_destroy_response(c->plain);
+    }
+    if (c->gzip) {
+        MHD_destroy_response(c->gzip);
+    }
+    memset(c, 0, sizeof(*c));
+}
+
+/* Renders the current snapshot once per publish; scrapes in between reuse the responses. */
+static int cache_refresh(struct prom_state *st)
+{
+    const struct hw_snapshot *snap = hw_registry_acquire(st->reg);
+    if (!snap) {
+        return -1;
+    }
+    if (st->cache.plain && st->cache.generation == snap->generation) {
+        hw_snapshot_release(snap);
+        return 0;
+    }
+    struct hw_buf b;
+    hw_buf_init(&b);
+    prom_text_render(&b, snap, st->view);
+    uint64_t gen = snap->generation;
+    hw_snapshot_release(snap);
+    if (b.oom) {
+        hw_buf_free(&b);
+        return -1;
+    }
+    char *gz;
+    size_t gzlen;
+    struct MHD_Response *gzr = NULL;
+    if (gzip_buf(b.data ? b.data : "", b.len, &gz, &gzlen) == 0) {
+        gzr = make_response(gz, gzlen, 1);
+    }
+    struct MHD_Response *plain = make_response(b.data, b.len, 0);
+    if (!plain) {
+        if (gzr) {
+            MHD_destroy_response(gzr);
+        }
+        return -1;
+    }
+    cache_clear(&st->cache);
+    st->cache = (struct prom_cache){.generation = gen, .plain = plain, .gzip = gzr};
+    return 0;
+}
+
+int prom_accepts_gzip(const char *accept_encoding)
+{
+    if (!accept_encoding) {
+        return 0;
+    }
+    for (const char *p = accept_encoding; *p;) {
+        while (*p == ' ' || *p == ',') {
+            p++;
+        }
+        size_t tok = strcspn(p, ",;");
+        int is_gzip = (tok == 4 && strncasecmp(p, "gzip", 4) == 0) ||
+                      (tok == 6 && strncasecmp(p, "x-gzip", 6) == 0);
+        size_t elem = strcspn(p, ",");
+        const char *q = memchr(p, ';', elem);
+        int zero = 0;
+        if (q) {
+            const char *qv = strstr(q, "q=");
+            zero = qv && qv < p + elem && strtod(qv + 2, NULL) == 0.0;
+        }
+        if (is_gzip && !zero) {
+            return 1;
+        }
+        p += elem;
+    }
+    return 0;
+}
+
+static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *text)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+    if (status == MHD_HTTP_METHOD_NOT_ALLOWED) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+    }
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result serve_metrics(struct prom_state *st, struct MHD_Connection *c)
+{
+    const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding");
+    pthread_mutex_lock(&st->lock);
+    int rc = cache_refresh(st);
+    struct MHD_Response *r = NULL;
+    if (rc == 0) {
+        r = (prom_accepts_gzip(ae) && st->cache.gzip) ? st->cache.gzip : st->cache.plain;
+    }
+    /* Queue while holding the lock: the cache's reference keeps r alive until then, and MHD
+     * takes its own reference for the send. */
+    enum MHD_Result ret = r ? MHD_queue_response(c, MHD_HTTP_OK, r) : MHD_NO;
+    pthread_mutex_unlock(&st->lock);
+    if (!r) {
+        atomic_fetch_add(&st->errors, 1);
+        return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "rendering failed\n");
+    }
+    atomic_fetch_add(&st->scrapes, 1);
+    return ret;
+}
+
+static const char landing_page[] =
+    "<html><head><title>hostwatch</title></head><body><h1>hostwatch</h1>"
+    "<p><a href=\"/metrics\">Metrics</a> &middot; <a href=\"/healthz\">Health</a></p>"
+    "</body></html>\n";
+
+static enum MHD_Result prom_handle(void *cls, struct MHD_Connection *c, const char *url,
+                                   const char *method, const char *version,
+                                   const char *upload_data, size_t *upload_data_size,
+                                   void **req_cls)
+{
+    struct prom_state *st = cls;
+    (void)version;
+    (void)upload_data;
+    (void)req_cls;
+    int head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+    if (!head && strcmp(method, MHD_HTTP_METHOD_GET) != 0) {
+        atomic_fetch_add(&st->bad_requests, 1);
+        return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+    }
+    if (*upload_data_size != 0) {
+        atomic_fetch_add(&st->bad_requests, 1);
+        return reply_text(c, MHD_HTTP_BAD_REQUEST, "a GET request has no body\n");
+    }
+    if (strcmp(url, "/metrics") == 0) {
+        return serve_metrics(st, c);
+    }
+    if (strcmp(url, "/-/healthy") == 0) {
+        return reply_text(c, MHD_HTTP_OK, "Healthy.\n");
+    }
+    if (strcmp(url, "/-/ready") == 0) {
+        int ready = atomic_load(&st->ready);
+        return reply_text(c, ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
+                          ready ? "Ready.\n" : "Not ready.\n");
+    }
+    if (strcmp(url, "/healthz") == 0) {
+        /* No health rules exist yet in this build, so the rule set holds vacuously. */
+        return reply_text(c, MHD_HTTP_OK, "ok\n");
+    }
+    if (strcmp(url, "/") == 0) {
+        struct MHD_Response *r = MHD_create_response_from_buffer(
+            sizeof(landing_page) - 1, (void *)landing_page, MHD_RESPMEM_PERSISTENT);
+        if (!r) {
+            return MHD_NO;
+        }
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+        enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+        MHD_destroy_response(r);
+        return ret;
+    }
+    atomic_fetch_add(&st->bad_requests, 1);
+    return reply_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
+}
+
+static void prom_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    (void)cls;
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    size_t n = strlen(msg);
+    while (n > 0 && msg[n - 1] == '\n') {
+        msg[--n] = '\0';
+    }
+    hw_debug("prometheus", msg, "%s", "");
+}
+
+static int prom_create(const void *conf, const struct hw_ctx *ctx, void **state)
+{
+    struct prom_state *st = calloc(1, sizeof(*st));
+    if (!st) {
+        return -1;
+    }
+    st->conf = conf;
+    st->reg = ctx->reg;
+    st->view = st->conf->names == 1 ? HW_VIEW_CW : HW_VIEW_NODE;
+    const char *why;
+    if (pthread_mutex_init(&st->lock, NULL) != 0) {
+        free(st);
+        return -1;
+    }
+    if (prom_resolve(st->conf->listen, &st->addr, &why) != 0) {
+        hw_error("prometheus", "bad listen address", "listen=%s error=\"%s\"", st->conf->listen,
+                 why);
+        pthread_mutex_destroy(&st->lock);
+        free(st);
+        return -1;
+    }
+    static const struct hw_family_desc req_desc = {
+        .name = "hostwatch_export_requests_total",
+        .help = "Export requests (pushes, or scrapes served), by exporter and result.",
+        .unit = "Count", .type = HW_COUNTER, .views = HW_VIEW_NODE};
+    st->requests_fam = hw_registry_family(ctx->reg, &req_desc, st);
+    *state = st;
+    return 0;
+}
+
+static int prom_start(void *state)
+{
+    struct prom_state *st = state;
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    if (st->addr.ss_family == AF_INET6) {
+        flags |= MHD_USE_IPv6;
+    }
+    st->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, prom_handle, st, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&st->addr,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)st->conf->connection_limit,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(st->conf->timeout_ns / 1000000000),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)st->conf->max_request_size * 2,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)st->conf->threads, MHD_OPTION_EXTERNAL_LOGGER,
+        prom_mhd_log, st, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
+    if (!st->daemon) {
+        hw_error("prometheus", "cannot listen (address in use or not permitted)", "listen=%s",
+                 st->conf->listen);
+        return -1;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(st->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    hw_info("prometheus", "listening", "listen=%s port=%u", st->conf->listen,
+            info ? (unsigned)info->port : 0u);
+    return 0;
+}
+
+static void prom_set_ready(void *state, int ready)
+{
+    struct prom_state *st = state;
+    atomic_store(&st->ready, ready);
+}
+
+static void prom_report(void *state, struct hw_registry *reg)
+{
+    struct prom_state *st = state;
+    (void)reg;
+    if (!st->requests_fam) {
+        return;
+    }
+    const struct hw_label ok[] = {{"exporter", "prometheus"}, {"result", "success"}};
+    const struct hw_label bad[] = {{"exporter", "prometheus"}, {"result", "bad_request"}};
+    const struct hw_label err[] = {{"exporter", "prometheus"}, {"result", "error"}};
+    hw_family_set(st->requests_fam, ok, 2, (double)atomic_load(&st->scrapes));
+    hw_family_set(st->requests_fam, bad, 2, (double)atomic_load(&st->bad_requests));
+    hw_family_set(st->requests_fam, err, 2, (double)atomic_load(&st->errors));
+}
+
+static void prom_stop(void *state)
+{
+    struct prom_state *st = state;
+    if (st && st->daemon) {
+        MHD_stop_daemon(st->daemon);
+        st->daemon = NULL;
+    }
+}
+
+static void prom_destroy(void *state)
+{
+    struct prom_state *st = state;
+    if (!st) {
+        return;
+    }
+    prom_stop(st);
+    cache_clear(&st->cache);
+    pthread_mutex_destroy(&st->lock);
+    free(st);
+}
+
+const struct hw_exporter hw_exporter_prometheus = {
+    .name = "prometheus",
+    .help = "HTTP endpoint: /metrics (text 0.0.4, gzip), /healthz, /-/healthy, /-/ready",
+    .opts = prom_opts,
+    .conf_size = sizeof(struct prom_conf),
+    .validate = prom_validate,
+    .create = prom_create,
+    .start = prom_start,
+    .set_ready = prom_set_ready,
+    .report = prom_report,
+    .stop = prom_stop,
+    .destroy = prom_destroy,
+};

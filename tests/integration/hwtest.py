@@ -1,0 +1,211 @@
+"""Small harness for hostwatch's integration tests: TAP output, free ports, the agent and
+its peers as child processes stopped by PID, bounded waits. Standard library only."""
+
+import contextlib
+import gzip
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+BIN = os.environ.get("HOSTWATCH_BIN") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "hostwatch")
+SRCDIR = os.environ.get("HW_SRCDIR") or os.path.join(os.path.dirname(__file__), "..", "..")
+
+
+class TAP:
+    """Collects results of named checks and prints them as TAP."""
+
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, cond, name, diag=None):
+        self.n += 1
+        print(("ok %d - %s" if cond else "not ok %d - %s") % (self.n, name), flush=True)
+        if not cond:
+            self.failed += 1
+            if diag is not None:
+                for line in str(diag).splitlines()[:40]:
+                    print("# " + line, flush=True)
+        return cond
+
+    def eq(self, got, want, name):
+        return self.ok(got == want, name, "got:  %r\nwant: %r" % (got, want))
+
+    def skip(self, name, why):
+        self.n += 1
+        print("ok %d - %s # SKIP %s" % (self.n, name, why), flush=True)
+
+    def run(self, tests):
+        """Runs each test(tap) function; an exception fails that test and the run goes on."""
+        for t in tests:
+            try:
+                t(self)
+            except Exception:  # noqa: BLE001 - report and continue
+                self.ok(False, t.__name__ + " raised", traceback.format_exc())
+        print("1..%d" % self.n, flush=True)
+        # Failures are the "not ok" lines; a non-zero exit is kept for a harness crash.
+        sys.exit(0)
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(pred, timeout=10.0, step=0.05):
+    """Polls pred() until it returns a truthy value or the timeout passes; returns it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v or time.monotonic() > deadline:
+            return v
+        time.sleep(step)
+
+
+def http_get(port, path, headers=None, method="GET", timeout=5.0):
+    """Returns (status, headers dict lower-cased, body bytes) or None when unreachable."""
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        c.request(method, path, headers=headers or {})
+        r = c.getresponse()
+        body = r.read()
+        hdrs = {k.lower(): v for k, v in r.getheaders()}
+        c.close()
+        return r.status, hdrs, body
+    except OSError:
+        return None
+
+
+def raw_request(port, data, timeout=5.0):
+    """Sends raw bytes and returns whatever the server answered (bytes)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        out = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                out += chunk
+        except (socket.timeout, ConnectionResetError):
+            pass
+        return out
+
+
+def parse_text_metrics(text):
+    """Maps 'name{labels}' (labels as printed) to float values from a 0.0.4 exposition."""
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        key, _, val = line.rpartition(" ")
+        out[key] = float(val)
+    return out
+
+
+def meminfo_kb(field):
+    with open("/proc/meminfo") as f:
+        for line in f:
+            name, _, rest = line.partition(":")
+            if name == field:
+                return int(rest.split()[0])
+    return None
+
+
+class Agent:
+    """The hostwatch binary running a config in a temp dir; stopped by PID."""
+
+    def __init__(self, config, name="agent"):
+        self.dir = tempfile.mkdtemp(prefix="hw-it-")
+        self.port = free_port()
+        cfg = json.loads(json.dumps(config).replace("@PORT@", str(self.port))
+                         .replace("@DIR@", self.dir))
+        self.config_path = os.path.join(self.dir, "hostwatch.json")
+        self.write_config(cfg)
+        self.log_path = os.path.join(self.dir, name + ".log")
+        self.proc = None
+
+    def write_config(self, cfg):
+        text = cfg if isinstance(cfg, str) else json.dumps(cfg, indent=2)
+        tmp = self.config_path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, self.config_path)
+
+    def start(self, wait_ready=True):
+        self.log = open(self.log_path, "wb")
+        self.t_start = time.monotonic()
+        self.proc = subprocess.Popen([BIN, "run", "-c", self.config_path], stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        if wait_ready:
+            ok = wait_until(lambda: self.proc.poll() is not None or
+                            (http_get(self.port, "/-/ready") or (0,))[0] == 200, 10)
+            if self.proc.poll() is not None or not ok:
+                raise RuntimeError("agent did not become ready:\n" + self.read_log())
+        return self
+
+    def read_log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def metrics(self):
+        r = http_get(self.port, "/metrics")
+        return parse_text_metrics(r[2].decode()) if r and r[0] == 200 else {}
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=10):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        if self.proc:
+            self.log.close()
+        return self.proc.returncode if self.proc else None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+@contextlib.contextmanager
+def process(argv, log_path, cwd=None):
+    """Runs a peer (e.g. Prometheus) and stops it by PID on exit."""
+    with open(log_path, "wb") as log:
+        p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=cwd)
+        try:
+            yield p
+        finally:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(15)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait(5)
+
+
+def run_bin(args, timeout=30, env=None):
+    e = dict(os.environ)
+    if env:
+        e.update(env)
+    return subprocess.run([BIN] + args, capture_output=True, text=True, timeout=timeout, env=e)
+
+
+def gunzip(data):
+    return gzip.decompress(data)

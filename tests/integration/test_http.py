@@ -1,0 +1,106 @@
+"""The Prometheus endpoint over real HTTP: routes, methods, gzip, limits, promtool."""
+import os
+import shutil
+import subprocess
+import tempfile
+
+import hwtest
+from hwtest import TAP, Agent, http_get, raw_request
+
+CONFIG = {
+    "agent": {"interval": "1s"},
+    "collectors": {"memory": {}, "disk": {"mounts": ["/"]}},
+    "exporters": {"prometheus": {"listen": "127.0.0.1:@PORT@", "max_request_size": "8KiB"}},
+}
+
+
+def test_routes(t, a):
+    r = http_get(a.port, "/metrics")
+    t.eq(r[0], 200, "GET /metrics is 200")
+    t.eq(r[1].get("content-type"), "text/plain; version=0.0.4; charset=utf-8",
+         "text format content type")
+    body = r[2].decode()
+    m = hwtest.parse_text_metrics(body)
+    t.eq(m.get("node_memory_MemTotal_bytes"), hwtest.meminfo_kb("MemTotal") * 1024.0,
+         "MemTotal over HTTP")
+    st = os.statvfs("/")
+    t.eq(m.get('node_filesystem_size_bytes{device="%s",fstype="%s",mountpoint="/"}'
+               % root_device()), float(st.f_blocks * st.f_frsize),
+         "filesystem size of / equals statvfs")
+    t.ok('hostwatch_build_info{version="' in body, "build info is exposed")
+    t.ok("hostwatch_collect_duration_seconds{collector=\"memory\"}" in body,
+         "collect duration self-metric")
+    r = http_get(a.port, "/metrics", {"Accept-Encoding": "gzip"})
+    t.eq(r[1].get("content-encoding"), "gzip", "gzip when asked")
+    t.ok(hwtest.gunzip(r[2]).startswith(b"# HELP "), "gzip body decompresses to the exposition")
+    r = http_get(a.port, "/metrics", {"Accept-Encoding": "gzip;q=0, identity"})
+    t.ok("content-encoding" not in r[1], "no gzip when q=0")
+    r = http_get(a.port, "/metrics", method="HEAD")
+    t.ok(r[0] == 200 and r[2] == b"" and int(r[1]["content-length"]) > 1000,
+         "HEAD /metrics: headers, no body", r)
+    for path, code, text in (("/-/healthy", 200, b"Healthy.\n"), ("/-/ready", 200, b"Ready.\n"),
+                             ("/healthz", 200, b"ok\n"), ("/nope", 404, b"not found\n"),
+                             ("/metrics/x", 404, b"not found\n")):
+        r = http_get(a.port, path)
+        t.ok(r[0] == code and r[2] == text, "GET %s is %d" % (path, code), r)
+    r = http_get(a.port, "/", {})
+    t.ok(r[0] == 200 and b'href="/metrics"' in r[2], "landing page links /metrics")
+
+
+def test_bad_requests(t, a):
+    for method in ("POST", "PUT", "DELETE", "OPTIONS"):
+        r = http_get(a.port, "/metrics", method=method)
+        t.ok(r[0] == 405 and r[1].get("allow") == "GET, HEAD", method + " is 405 with Allow", r)
+    big = raw_request(a.port, b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 40000 +
+                      b"\r\n\r\n")
+    t.ok(big.startswith(b"HTTP/1.1 431") or big.startswith(b"HTTP/1.1 413") or big == b"",
+         "oversized header is refused", big[:80])
+    junk = raw_request(a.port, b"\x00\x01\x02garbage\r\n\r\n")
+    t.ok(junk == b"" or junk.startswith(b"HTTP/1.1 400"), "garbage request line gets 400", junk[:80])
+    body = raw_request(a.port, b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                               b"Connection: close\r\n\r\nhello")
+    t.ok(body.startswith(b"HTTP/1.1 405"), "POST with a body is 405", body[:80])
+    r = http_get(a.port, "/-/healthy")
+    t.eq(r and r[0], 200, "still serving after bad requests")
+    m = a.metrics()
+    t.ok(m.get('hostwatch_export_requests_total{exporter="prometheus",result="bad_request"}', 0)
+         >= 0, "bad requests are counted")
+
+
+def root_device():
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            parts = line.split()
+            if parts[4] == "/":
+                sep = parts.index("-")
+                dev, fstype = parts[sep + 2], parts[sep + 1]
+    return dev, fstype
+
+
+def test_promtool(t, a):
+    promtool = shutil.which("promtool")
+    if not promtool:
+        t.skip("promtool check metrics", "promtool not installed")
+        return
+    body = http_get(a.port, "/metrics")[2]
+    p = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True,
+                       timeout=30)
+    out = (p.stdout + p.stderr).decode()
+    lint = [ln for ln in out.splitlines() if ln.strip()]
+    camel_only = all("camelCase" in ln for ln in lint)
+    t.ok(p.returncode == 0 or (p.returncode == 3 and camel_only),
+         "promtool check metrics: no errors, only camelCase lint", out)
+
+
+def main():
+    a = Agent(CONFIG)
+    try:
+        a.start()
+        TAP().run([lambda t: test_routes(t, a), lambda t: test_bad_requests(t, a),
+                   lambda t: test_promtool(t, a)])
+    finally:
+        a.stop()
+        shutil.rmtree(a.dir, ignore_errors=True)
+
+
+main()

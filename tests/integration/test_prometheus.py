@@ -1,0 +1,75 @@
+"""A real Prometheus server scrapes the agent every second; its query API must show the host's
+true values under node_exporter's names."""
+import json
+import os
+import shutil
+import urllib.parse
+
+import hwtest
+from hwtest import TAP, Agent, http_get, process, wait_until
+
+CONFIG = {
+    "agent": {"interval": "1s"},
+    "collectors": {"memory": {}, "disk": {"mounts": ["/"]}},
+    "exporters": {"prometheus": {"listen": "127.0.0.1:@PORT@"}},
+}
+
+
+def query(port, expr):
+    r = http_get(port, "/api/v1/query?query=" + urllib.parse.quote(expr))
+    if not r or r[0] != 200:
+        return None
+    doc = json.loads(r[2])
+    return doc["data"]["result"] if doc.get("status") == "success" else None
+
+
+def main():
+    t = TAP()
+    prom = shutil.which("prometheus")
+    if not prom:
+        t.skip("prometheus server scrape", "prometheus not installed")
+        t.run([])
+    agent = Agent(CONFIG)
+    pport = hwtest.free_port()
+    cfg = os.path.join(agent.dir, "prometheus.yml")
+    with open(cfg, "w") as f:
+        f.write("global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+                "scrape_configs:\n"
+                "  - job_name: hostwatch\n"
+                "    static_configs: [{targets: ['127.0.0.1:%d']}]\n" % agent.port)
+    argv = [prom, "--config.file=" + cfg, "--storage.tsdb.path=" + os.path.join(agent.dir, "tsdb"),
+            "--web.listen-address=127.0.0.1:%d" % pport, "--log.level=warn"]
+    try:
+        agent.start()
+        with process(argv, os.path.join(agent.dir, "prometheus.log")) as p:
+            def scraped():
+                res = query(pport, 'up{job="hostwatch"}')
+                return res and res[0]["value"][1] == "1"
+
+            t.ok(wait_until(scraped, 60, 0.5), "Prometheus scrapes the agent (up == 1)",
+                 open(os.path.join(agent.dir, "prometheus.log")).read()[-2000:])
+
+            def run(tap):
+                res = query(pport, "node_memory_MemTotal_bytes")
+                tap.ok(res and len(res) == 1, "node_memory_MemTotal_bytes is stored", res)
+                tap.eq(float(res[0]["value"][1]), hwtest.meminfo_kb("MemTotal") * 1024.0,
+                       "Prometheus: node_memory_MemTotal_bytes = MemTotal x 1024")
+                res = query(pport, 'node_filesystem_size_bytes{mountpoint="/"}')
+                st = os.statvfs("/")
+                tap.ok(res and len(res) == 1, "one series for / ", res)
+                tap.eq(float(res[0]["value"][1]), float(st.f_blocks * st.f_frsize),
+                       "Prometheus: node_filesystem_size_bytes{mountpoint=\"/\"} = statvfs")
+                res = query(pport, "scrape_samples_post_metric_relabeling{job=\"hostwatch\"}")
+                tap.ok(res and float(res[0]["value"][1]) > 40, "samples ingested per scrape", res)
+                res = query(pport, 'count(rate(node_disk_read_bytes_total[5s]) >= 0)')
+                tap.ok(res is not None, "diskstats counters are queryable as rates", res)
+
+            run(t)
+            t.ok(p.poll() is None, "Prometheus still running")
+    finally:
+        agent.stop()
+    shutil.rmtree(agent.dir, ignore_errors=True)
+    t.run([])
+
+
+main()
