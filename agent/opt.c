@@ -9,7 +9,13 @@
 
 #include "diag.h"
 
-#define FIELD(conf, opt, type) ((type *)((char *)(conf) + (opt)->offset))
+/* The field an option describes, inside the plugin's conf struct. */
+static void *field_ptr(void *conf, const struct hw_opt *o)
+{
+    return (char *)conf + o->offset;
+}
+
+#define FIELD(conf, opt, type) ((type *)field_ptr((conf), (opt)))
 
 /* ---- scalar parsers --------------------------------------------------------------------- */
 

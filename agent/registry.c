@@ -324,13 +324,16 @@ struct hw_series *hw_family_series(struct hw_family *fam, const struct hw_label 
         return NULL;
     }
     /* Insertion sort: label sets are tiny and this avoids an allocation per lookup. */
-    for (size_t i = 0; i < nlabels; i++) {
+    if (nlabels) {
+        memcpy(sorted, labels, nlabels * sizeof(*labels));
+    }
+    for (size_t i = 1; i < nlabels; i++) {
+        struct hw_label cur = sorted[i];
         size_t j = i;
-        while (j > 0 && strcmp(sorted[j - 1].key, labels[i].key) > 0) {
+        for (; j > 0 && strcmp(sorted[j - 1].key, cur.key) > 0; j--) {
             sorted[j] = sorted[j - 1];
-            j--;
         }
-        sorted[j] = labels[i];
+        sorted[j] = cur;
     }
     uint64_t hash = 1469598103934665603ull;
     for (size_t i = 0; i < nlabels; i++) {
