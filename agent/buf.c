@@ -130,6 +130,25 @@ void hw_buf_put_double(struct hw_buf *b, double v)
     hw_buf_append(b, tmp, n);
 }
 
+int hw_parse_u64(const char **p, const char *end, uint64_t *out)
+{
+    const char *s = *p;
+    uint64_t v = 0;
+    if (s >= end || *s < '0' || *s > '9') {
+        return -1;
+    }
+    for (; s < end && *s >= '0' && *s <= '9'; s++) {
+        const uint64_t d = (uint64_t)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10) {
+            return -1;
+        }
+        v = v * 10 + d;
+    }
+    *p = s;
+    *out = v;
+    return 0;
+}
+
 int hw_buf_read_file(struct hw_buf *b, const char *path, size_t max)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct hw_buf {
     char *data; /* always NUL-terminated when len > 0 or after any append */
@@ -25,6 +26,9 @@ void hw_buf_put_double(struct hw_buf *b, double v);
 /* Formats v like hw_buf_put_double into out; returns the length. */
 size_t hw_fmt_double(char out[HW_DOUBLE_LEN], double v);
 void hw_buf_put_u64(struct hw_buf *b, unsigned long long v);
+/* Reads decimal digits at *p (at least one) and advances *p; -1 on overflow of 2^64-1 rather
+ * than wrapping, so a corrupt value never turns into a plausible small one. */
+int hw_parse_u64(const char **p, const char *end, uint64_t *out);
 /* Reads a whole file (up to max bytes) into b; 0 or -errno. */
 int hw_buf_read_file(struct hw_buf *b, const char *path, size_t max);
 

@@ -158,7 +158,7 @@ const char *hw_opt_suggest(const struct hw_opt *table, const char *key)
 
 /* ---- freeing ---------------------------------------------------------------------------- */
 
-static void strlist_free(struct hw_strlist *l)
+void hw_strlist_free(struct hw_strlist *l)
 {
     for (size_t i = 0; i < l->n; i++) {
         free(l->v[i]);
@@ -178,7 +178,7 @@ static void opt_free_one(const struct hw_opt *o, void *conf)
         break;
     }
     case HW_OPT_STRLIST:
-        strlist_free(FIELD(conf, o, struct hw_strlist));
+        hw_strlist_free(FIELD(conf, o, struct hw_strlist));
         break;
     case HW_OPT_STRMAP: {
         struct hw_strmap *m = FIELD(conf, o, struct hw_strmap);
@@ -272,7 +272,7 @@ static int parse_string_list(const struct hw_opt *o, void *conf, const json_t *v
                              struct hw_diag *d)
 {
     struct hw_strlist *l = FIELD(conf, o, struct hw_strlist);
-    strlist_free(l);
+    hw_strlist_free(l);
     size_t n = json_array_size(v);
     l->v = calloc(n ? n : 1, sizeof(char *));
     if (!l->v) {

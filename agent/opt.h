@@ -63,6 +63,7 @@ struct hw_opt {
  * to d under JSON path `path`; returns the number of errors added. */
 int hw_opt_parse(const struct hw_opt *table, void *conf, const json_t *obj, const char *path,
                  struct hw_diag *d);
+void hw_strlist_free(struct hw_strlist *l);
 /* Frees what hw_opt_parse allocated inside conf (not conf itself). */
 void hw_opt_free(const struct hw_opt *table, void *conf);
 

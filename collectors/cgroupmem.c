@@ -13,26 +13,6 @@
 /* Ancestors visited when looking for the effective limit. */
 #define CGROUPMEM_MAX_DEPTH 64
 
-/* Reads decimal digits at *p (at least one); -1 on overflow rather than wrapping. */
-static int cgroupmem_digits(const char **p, const char *end, uint64_t *out)
-{
-    const char *s = *p;
-    uint64_t v = 0;
-    if (s >= end || *s < '0' || *s > '9') {
-        return -1;
-    }
-    for (; s < end && *s >= '0' && *s <= '9'; s++) {
-        const uint64_t d = (uint64_t)(*s - '0');
-        if (v > (UINT64_MAX - d) / 10) {
-            return -1;
-        }
-        v = v * 10 + d;
-    }
-    *p = s;
-    *out = v;
-    return 0;
-}
-
 static const char *cgroupmem_skip_space(const char *p, const char *end)
 {
     while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) {
@@ -46,7 +26,7 @@ int cgroupmem_parse_u64(const char *text, size_t len, uint64_t *out)
     const char *end = text + len;
     const char *p = cgroupmem_skip_space(text, end);
     uint64_t v;
-    if (cgroupmem_digits(&p, end, &v) != 0 || cgroupmem_skip_space(p, end) != end) {
+    if (hw_parse_u64(&p, end, &v) != 0 || cgroupmem_skip_space(p, end) != end) {
         return -1;
     }
     *out = v;

@@ -271,16 +271,6 @@ struct disk_state {
     size_t dropped; /* values the registry refused (series limit or memory) */
 };
 
-static void strlist_free(struct hw_strlist *l)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        free(l->v[i]);
-    }
-    free(l->v);
-    l->v = NULL;
-    l->n = 0;
-}
-
 /* The core may free the parsed configuration after create(): keep private copies. */
 static int strlist_copy(struct hw_strlist *dst, const struct hw_strlist *src)
 {
@@ -352,9 +342,9 @@ static void disk_destroy(void *state)
     pcre2_match_data_free(st->md);
     pcre2_match_context_free(st->mctx);
     pcre2_code_free(st->ignore_re);
-    strlist_free(&st->mounts);
-    strlist_free(&st->ignore_mounts);
-    strlist_free(&st->ignore_fs_types);
+    hw_strlist_free(&st->mounts);
+    hw_strlist_free(&st->ignore_mounts);
+    hw_strlist_free(&st->ignore_fs_types);
     mountinfo_free(&st->mi);
     hw_buf_free(&st->buf);
     free(st->seen);

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agent/buf.h"
+
 /* One line split into its parts; pointers into the parsed text. */
 struct meminfo_line {
     const char *name;
@@ -23,27 +25,6 @@ static int meminfo_space(char c)
     return c == ' ' || c == '\t';
 }
 
-/* Reads decimal digits at *p (at least one), failing on overflow of 2^64-1 instead of
- * wrapping: a corrupt value must not turn into a plausible small one. */
-static int meminfo_parse_u64(const char **p, const char *end, uint64_t *out)
-{
-    const char *s = *p;
-    uint64_t v = 0;
-    if (s >= end || *s < '0' || *s > '9') {
-        return -1;
-    }
-    for (; s < end && *s >= '0' && *s <= '9'; s++) {
-        const uint64_t d = (uint64_t)(*s - '0');
-        if (v > (UINT64_MAX - d) / 10) {
-            return -1;
-        }
-        v = v * 10 + d;
-    }
-    *p = s;
-    *out = v;
-    return 0;
-}
-
 /* Splits "Name:   123 kB" / "Name:   123"; anything else is malformed (-1). */
 static int meminfo_split(const char *s, const char *end, struct meminfo_line *ln)
 {
@@ -62,7 +43,7 @@ static int meminfo_split(const char *s, const char *end, struct meminfo_line *ln
     while (p < end && meminfo_space(*p)) {
         p++;
     }
-    if (meminfo_parse_u64(&p, end, &ln->value) != 0) {
+    if (hw_parse_u64(&p, end, &ln->value) != 0) {
         return -1;
     }
     const char *after = p;
