@@ -5,6 +5,7 @@
 #                    "N passed, N failed"
 #   ./dev.sh build   configure + make into build/default
 #   ./dev.sh bench   build and run the benchmarks in bench/
+#   ./dev.sh fuzz    build the libFuzzer harnesses and run each FUZZ_SECONDS (default 20)
 set -euo pipefail
 cd "$(dirname "$0")"
 TOP=$(pwd)
@@ -124,9 +125,38 @@ cmd_test() {
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         check_in asan
     run_cppcheck
+    run_fuzzers
     set -e
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]
+}
+
+# Builds the libFuzzer harnesses with clang and runs each for FUZZ_SECONDS (default 20) from
+# seeds in the repository; new inputs go to build/fuzz/corpus, never into the source tree.
+run_fuzzers() {
+    local secs=${FUZZ_SECONDS:-20}
+    build fuzz --enable-fuzzers CC=clang || { record "build (fuzzers)" 1; return 0; }
+    local fz="$TOP/build/fuzz/tests/fuzz"
+    declare -A seeds=(
+        [fuzz_config]="$TOP/packaging/examples $TOP/tests/fixtures/config/bad"
+        [fuzz_procfs]="$TOP/tests/fixtures/proc $TOP/tests/fixtures/cgroup"
+        [fuzz_http]="$TOP/tests/fuzz/seeds/http"
+    )
+    for f in fuzz_config fuzz_procfs fuzz_http; do
+        local corpus="$TOP/build/fuzz/corpus/$f" dirs=()
+        mkdir -p "$corpus"
+        for d in ${seeds[$f]}; do
+            # libFuzzer reads seed directories flat: collect the fixture files into one.
+            find "$d" -type f -size -64k -exec cp -t "$corpus" --backup=numbered {} + 2>/dev/null || true
+        done
+        say "fuzzing $f for ${secs}s"
+        local rc=0
+        (cd "$TOP/build/fuzz" && "$fz/$f" -max_total_time="$secs" -rss_limit_mb=1024 \
+            -artifact_prefix="$TOP/build/fuzz/$f-" "$corpus" >"$TOP/build/fuzz/$f.log" 2>&1) || rc=$?
+        record "fuzz $f" "$rc"
+        [ "$rc" -ne 0 ] && tail -n 40 "$TOP/build/fuzz/$f.log"
+    done
+    return 0
 }
 
 cmd_bench() {
@@ -140,5 +170,6 @@ run) shift; cmd_run "$@" ;;
 test) cmd_test ;;
 build) ensure_pkgs "$BUILD_PKGS"; build default ;;
 bench) cmd_bench ;;
-*) sed -n '2,7p' "$0"; exit 2 ;;
+fuzz) ensure_pkgs "$BUILD_PKGS clang"; set +e; run_fuzzers; echo "$PASSED passed, $FAILED failed" ;;
+*) sed -n '2,8p' "$0"; exit 2 ;;
 esac
