@@ -5,7 +5,7 @@
 #include "version.h"
 
 struct hw_selfmetrics {
-    struct hw_family *build_info, *duration, *errors, *reloads, *start_time;
+    struct hw_family *build_info, *duration, *collections, *errors, *reloads;
 };
 
 static const struct hw_family_desc build_info_desc = {
@@ -16,6 +16,10 @@ static const struct hw_family_desc duration_desc = {
     .name = "hostwatch_collect_duration_seconds",
     .help = "Duration of the latest collection, by collector.",
     .unit = "Seconds", .type = HW_GAUGE, .views = HW_VIEW_NODE};
+static const struct hw_family_desc collections_desc = {
+    .name = "hostwatch_collections_total",
+    .help = "Collections run, by collector.",
+    .unit = "Count", .type = HW_COUNTER, .views = HW_VIEW_NODE};
 static const struct hw_family_desc errors_desc = {
     .name = "hostwatch_collect_errors_total",
     .help = "Collections that failed, by collector.",
@@ -33,9 +37,10 @@ struct hw_selfmetrics *hw_selfmetrics_new(struct hw_registry *reg)
     }
     sm->build_info = hw_registry_family(reg, &build_info_desc, sm);
     sm->duration = hw_registry_family(reg, &duration_desc, sm);
+    sm->collections = hw_registry_family(reg, &collections_desc, sm);
     sm->errors = hw_registry_family(reg, &errors_desc, sm);
     sm->reloads = hw_registry_family(reg, &reloads_desc, sm);
-    if (!sm->build_info || !sm->duration || !sm->errors || !sm->reloads) {
+    if (!sm->build_info || !sm->duration || !sm->collections || !sm->errors || !sm->reloads) {
         free(sm);
         return NULL;
     }
@@ -54,7 +59,11 @@ void hw_selfmetrics_collected(struct hw_selfmetrics *sm, const char *collector, 
 {
     const struct hw_label lbl[] = {{"collector", collector}};
     hw_family_set(sm->duration, lbl, 1, (double)dur_ns / 1e9);
-    struct hw_series *s = hw_family_series(sm->errors, lbl, 1, 0);
+    struct hw_series *s = hw_family_series(sm->collections, lbl, 1, 0);
+    if (s) {
+        hw_series_add(s, 1);
+    }
+    s = hw_family_series(sm->errors, lbl, 1, 0);
     if (s) {
         hw_series_add(s, failed ? 1 : 0);
     }

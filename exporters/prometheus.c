@@ -382,13 +382,20 @@ static int prom_start(void *state)
     if (st->addr.ss_family == AF_INET6) {
         flags |= MHD_USE_IPv6;
     }
-    st->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, prom_handle, st, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&st->addr,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)st->conf->connection_limit,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(st->conf->timeout_ns / 1000000000),
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)st->conf->max_request_size * 2,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)st->conf->threads, MHD_OPTION_EXTERNAL_LOGGER,
-        prom_mhd_log, st, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
+    /* The logger goes first so that MHD's remarks on later options reach our log. */
+    struct MHD_OptionItem ops[] = {
+        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)prom_mhd_log, st},
+        {MHD_OPTION_SOCK_ADDR, 0, &st->addr},
+        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)st->conf->connection_limit, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)(st->conf->timeout_ns / 1000000000), NULL},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(st->conf->max_request_size * 2), NULL},
+        {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
+        {st->conf->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+         (intptr_t)st->conf->threads, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    st->daemon = MHD_start_daemon(flags, 0, NULL, NULL, prom_handle, st, MHD_OPTION_ARRAY, ops,
+                                  MHD_OPTION_END);
     if (!st->daemon) {
         hw_error("prometheus", "cannot listen (address in use or not permitted)", "listen=%s",
                  st->conf->listen);
