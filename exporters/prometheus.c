@@ -389,7 +389,6 @@ static int prom_start(void *state)
         {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)st->conf->connection_limit, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)(st->conf->timeout_ns / 1000000000), NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(st->conf->max_request_size * 2), NULL},
-        {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
         {st->conf->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
          (intptr_t)st->conf->threads, NULL},
         {MHD_OPTION_END, 0, NULL},

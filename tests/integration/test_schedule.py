@@ -51,4 +51,24 @@ def test_unreadable_proc(t):
         shutil.rmtree(a.dir, ignore_errors=True)
 
 
-TAP().run([test_intervals, test_unreadable_proc])
+def test_port_in_use(t):
+    cfg = {"collectors": {"memory": {}},
+           "exporters": {"prometheus": {"listen": "127.0.0.1:@PORT@"}}}
+    a = Agent(cfg)
+    try:
+        a.start()
+        b = Agent(dict(cfg, exporters={"prometheus": {"listen": "127.0.0.1:%d" % a.port}}))
+        b.start(wait_ready=False)
+        rc = b.proc.wait(10)
+        t.eq(rc, 1, "a second agent on a taken port exits 1")
+        t.ok("cannot listen" in b.read_log() and str(a.port) in b.read_log(),
+             "and says which address", b.read_log())
+        t.eq((http_get(a.port, "/-/healthy") or (0,))[0], 200, "the first agent is unaffected")
+        b.stop()
+        shutil.rmtree(b.dir, ignore_errors=True)
+    finally:
+        a.stop()
+        shutil.rmtree(a.dir, ignore_errors=True)
+
+
+TAP().run([test_intervals, test_unreadable_proc, test_port_in_use])
