@@ -285,6 +285,9 @@ static const char landing_page[] =
     "<p><a href=\"/metrics\">Metrics</a> &middot; <a href=\"/healthz\">Health</a></p>"
     "</body></html>\n";
 
+static enum MHD_Result prom_route(struct prom_state *st, struct MHD_Connection *c,
+                                  const char *url);
+
 static enum MHD_Result prom_handle(void *cls, struct MHD_Connection *c, const char *url,
                                    const char *method, const char *version,
                                    const char *upload_data, size_t *upload_data_size,
@@ -293,16 +296,33 @@ static enum MHD_Result prom_handle(void *cls, struct MHD_Connection *c, const ch
     struct prom_state *st = cls;
     (void)version;
     (void)upload_data;
-    (void)req_cls;
     int head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
-    if (!head && strcmp(method, MHD_HTTP_METHOD_GET) != 0) {
-        atomic_fetch_add(&st->bad_requests, 1);
-        return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+    if (*req_cls == NULL) {
+        /* Refusals go out at once (the connection then closes); good requests are answered
+         * on the second call, which keeps HTTP/1.1 keep-alive for scrapers. */
+        if (!head && strcmp(method, MHD_HTTP_METHOD_GET) != 0) {
+            atomic_fetch_add(&st->bad_requests, 1);
+            return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+        }
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding");
+        if (te || (cl && strcmp(cl, "0") != 0)) {
+            atomic_fetch_add(&st->bad_requests, 1);
+            return reply_text(c, MHD_HTTP_BAD_REQUEST, "a GET request has no body\n");
+        }
+        static const int seen_marker = 1;
+        *req_cls = (void *)&seen_marker;
+        return MHD_YES;
     }
     if (*upload_data_size != 0) {
-        atomic_fetch_add(&st->bad_requests, 1);
-        return reply_text(c, MHD_HTTP_BAD_REQUEST, "a GET request has no body\n");
+        *upload_data_size = 0; /* not reachable without a body header; drop it */
+        return MHD_YES;
     }
+    return prom_route(st, c, url);
+}
+
+static enum MHD_Result prom_route(struct prom_state *st, struct MHD_Connection *c, const char *url)
+{
     if (strcmp(url, "/metrics") == 0) {
         return serve_metrics(st, c);
     }

@@ -60,11 +60,30 @@ def test_bad_requests(t, a):
     body = raw_request(a.port, b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
                                b"Connection: close\r\n\r\nhello")
     t.ok(body.startswith(b"HTTP/1.1 405"), "POST with a body is 405", body[:80])
+    body = raw_request(a.port, b"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                               b"Connection: close\r\n\r\nhello")
+    t.ok(body.startswith(b"HTTP/1.1 400"), "GET with a body is 400", body[:80])
     r = http_get(a.port, "/-/healthy")
     t.eq(r and r[0], 200, "still serving after bad requests")
     m = a.metrics()
     t.ok(m.get('hostwatch_export_requests_total{exporter="prometheus",result="bad_request"}', 0)
          >= 0, "bad requests are counted")
+
+
+def test_keep_alive(t, a):
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", a.port, timeout=5)
+    statuses, socks = [], set()
+    for _ in range(5):
+        c.request("GET", "/metrics", headers={"Accept-Encoding": "gzip"})
+        r = c.getresponse()
+        r.read()
+        statuses.append(r.status)
+        socks.add(c.sock.getsockname() if c.sock else None)
+        t.ok(r.getheader("Connection", "").lower() != "close", "no Connection: close")
+    c.close()
+    t.eq(statuses, [200] * 5, "five scrapes on one connection")
+    t.eq(len(socks), 1, "HTTP/1.1 keep-alive: one TCP connection served them all")
 
 
 def root_device():
@@ -97,6 +116,7 @@ def main():
     try:
         a.start()
         TAP().run([lambda t: test_routes(t, a), lambda t: test_bad_requests(t, a),
+                   lambda t: test_keep_alive(t, a),
                    lambda t: test_promtool(t, a)])
     finally:
         a.stop()
