@@ -67,7 +67,7 @@ int hw_parse_duration(const char *s, int64_t *ns, const char **why)
         *why = "duration too large";
         return -1;
     }
-    *ns = (int64_t)llround(total);
+    *ns = (int64_t)(total + 0.5); /* total >= 0: rounds to nearest without libm */
     return 0;
 }
 
