@@ -120,11 +120,11 @@ void hw_agent_collect(struct hw_agent *a, size_t i)
 {
     struct hw_inst *in = &a->insts[i];
     int64_t t0 = hw_now_mono_ns();
-    hw_registry_begin(a->reg, in->state);
+    hw_registry_begin(a->reg, in->ic->name);
     int rc = in->ic->col->collect(in->state);
     if (rc == 0) {
         /* A failed collection keeps the last known series rather than emptying them. */
-        hw_registry_sweep(a->reg, in->state);
+        hw_registry_sweep(a->reg, in->ic->name);
     }
     int64_t dur = hw_now_mono_ns() - t0;
     if (a->self) {

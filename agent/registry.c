@@ -29,7 +29,8 @@ struct hw_index {
 struct hw_family {
     struct hw_family_desc d; /* owned copies */
     uint64_t hash;
-    const void *owner;
+    char *owner; /* instance name, NULL for the core */
+    int shared;  /* asked for by more than one owner: never dropped */
     struct hw_series **series;
     size_t nseries, cap;
     struct hw_index index;
@@ -130,6 +131,7 @@ static void family_free(struct hw_family *fam)
     }
     free(fam->series);
     free(fam->index.slots);
+    free(fam->owner);
     free((char *)fam->d.name);
     free((char *)fam->d.help);
     free((char *)fam->d.unit);
@@ -142,7 +144,7 @@ static char *dup_or_empty(const char *s)
     return strdup(s ? s : "");
 }
 
-static struct hw_family *family_new(const struct hw_family_desc *d, const void *owner)
+static struct hw_family *family_new(const struct hw_family_desc *d, const char *owner)
 {
     struct hw_family *fam = calloc(1, sizeof(*fam));
     if (!fam) {
@@ -153,7 +155,7 @@ static struct hw_family *family_new(const struct hw_family_desc *d, const void *
     fam->d.help = dup_or_empty(d->help);
     fam->d.unit = dup_or_empty(d->unit);
     fam->d.buckets = NULL;
-    fam->owner = owner;
+    fam->owner = owner ? strdup(owner) : NULL;
     fam->hash = hash_bytes(1469598103934665603ull, d->name);
     if (d->type == HW_HISTOGRAM && d->nbuckets > 0) {
         double *b = malloc(d->nbuckets * sizeof(*b));
@@ -165,6 +167,7 @@ static struct hw_family *family_new(const struct hw_family_desc *d, const void *
         fam->d.nbuckets = 0;
     }
     if (!fam->d.name || !fam->d.help || !fam->d.unit || (fam->d.nbuckets && !fam->d.buckets) ||
+        (owner && !fam->owner) ||
         index_resize(&fam->index, 8) != 0) {
         family_free(fam);
         return NULL;
@@ -206,15 +209,26 @@ void hw_registry_free(struct hw_registry *reg)
     free(reg);
 }
 
+static int same_owner(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
 struct hw_family *hw_registry_family(struct hw_registry *reg, const struct hw_family_desc *d,
-                                     const void *owner)
+                                     const char *owner)
 {
     uint64_t hash = hash_bytes(1469598103934665603ull, d->name);
     int found;
     size_t slot = index_probe(&reg->index, hash, family_match, reg->fams, d->name, &found);
     if (found) {
         struct hw_family *fam = reg->fams[reg->index.slots[slot] - 1];
-        return fam->d.type == d->type ? fam : NULL;
+        if (fam->d.type != d->type) {
+            return NULL;
+        }
+        if (!same_owner(fam->owner, owner)) {
+            fam->shared = 1;
+        }
+        return fam;
     }
     if (reg->nfams == reg->cap) {
         size_t cap = reg->cap ? reg->cap * 2 : 64;
@@ -428,20 +442,20 @@ void hw_family_observe(struct hw_family *fam, struct hw_series *s, double v)
 
 /* ---- sweeping and ownership ------------------------------------------------------------- */
 
-void hw_registry_begin(struct hw_registry *reg, const void *owner)
+void hw_registry_begin(struct hw_registry *reg, const char *owner)
 {
     for (size_t i = 0; i < reg->nfams; i++) {
-        if (reg->fams[i]->owner == owner) {
+        if (same_owner(reg->fams[i]->owner, owner)) {
             reg->fams[i]->mark++;
         }
     }
 }
 
-void hw_registry_sweep(struct hw_registry *reg, const void *owner)
+void hw_registry_sweep(struct hw_registry *reg, const char *owner)
 {
     for (size_t i = 0; i < reg->nfams; i++) {
         struct hw_family *fam = reg->fams[i];
-        if (fam->owner != owner || !(fam->d.flags & HW_FAM_REPLACE)) {
+        if (fam->shared || !same_owner(fam->owner, owner) || !(fam->d.flags & HW_FAM_REPLACE)) {
             continue;
         }
         size_t kept = 0;
@@ -462,11 +476,11 @@ void hw_registry_sweep(struct hw_registry *reg, const void *owner)
     }
 }
 
-void hw_registry_drop_owner(struct hw_registry *reg, const void *owner)
+void hw_registry_drop_owner(struct hw_registry *reg, const char *owner)
 {
     size_t kept = 0;
     for (size_t i = 0; i < reg->nfams; i++) {
-        if (reg->fams[i]->owner == owner) {
+        if (!reg->fams[i]->shared && same_owner(reg->fams[i]->owner, owner)) {
             family_free(reg->fams[i]);
         } else {
             reg->fams[kept++] = reg->fams[i];
@@ -475,15 +489,6 @@ void hw_registry_drop_owner(struct hw_registry *reg, const void *owner)
     if (kept != reg->nfams) {
         reg->nfams = kept;
         (void)registry_reindex(reg);
-    }
-}
-
-void hw_registry_reown(struct hw_registry *reg, const void *old_owner, const void *new_owner)
-{
-    for (size_t i = 0; i < reg->nfams; i++) {
-        if (reg->fams[i]->owner == old_owner) {
-            reg->fams[i]->owner = new_owner;
-        }
     }
 }
 

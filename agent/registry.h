@@ -45,11 +45,13 @@ struct hw_series;
 struct hw_registry *hw_registry_new(void);
 void hw_registry_free(struct hw_registry *reg);
 
-/* Finds or creates the family named d->name (all desc strings are copied). owner tags it so a
- * plugin's families can be swept or dropped together. NULL on allocation failure or when a
- * family of that name exists with another type. */
+/* Finds or creates the family named d->name (all desc strings are copied). owner is the
+ * plugin instance's name (copied; NULL for the core): a plugin's families are swept and
+ * dropped by that name, which survives a reload. A family asked for by a second owner becomes
+ * shared and is never dropped with either. NULL on allocation failure or when a family of that
+ * name exists with another type. */
 struct hw_family *hw_registry_family(struct hw_registry *reg, const struct hw_family_desc *d,
-                                     const void *owner);
+                                     const char *owner);
 
 /* Finds or creates the series with these labels (order does not matter; copied). Returns NULL
  * when the family already holds max_series series (0 = unbounded) or on allocation failure. */
@@ -68,12 +70,10 @@ int hw_family_set(struct hw_family *fam, const struct hw_label *labels, size_t n
 
 /* A collection by `owner` starts: series it does not touch before hw_registry_sweep() are
  * removed from its HW_FAM_REPLACE families. */
-void hw_registry_begin(struct hw_registry *reg, const void *owner);
-void hw_registry_sweep(struct hw_registry *reg, const void *owner);
-/* Removes every family of owner (plugin removed on reload). */
-void hw_registry_drop_owner(struct hw_registry *reg, const void *owner);
-/* Re-tags families of old_owner as new_owner (plugin instance replaced on reload). */
-void hw_registry_reown(struct hw_registry *reg, const void *old_owner, const void *new_owner);
+void hw_registry_begin(struct hw_registry *reg, const char *owner);
+void hw_registry_sweep(struct hw_registry *reg, const char *owner);
+/* Removes every family owned by owner alone (plugin instance removed on reload). */
+void hw_registry_drop_owner(struct hw_registry *reg, const char *owner);
 
 /* ---- snapshots -------------------------------------------------------------------------- */
 

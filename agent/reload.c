@@ -1,6 +1,6 @@
 /* SIGHUP: build the complete new set beside the running one and swap only when every step
- * succeeded. Unchanged instances carry over with their state; counters of changed instances
- * stay in the registry under the new instance. */
+ * succeeded. Unchanged instances carry over with their state; families belong to instance
+ * names, so a changed instance keeps its counters. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,17 +34,6 @@ static struct hw_inst *find_unchanged(struct hw_agent *a, const struct hw_inst_c
             continue;
         }
         return old;
-    }
-    return NULL;
-}
-
-static struct hw_inst *find_predecessor(struct hw_agent *a, const struct hw_inst_conf *ic,
-                                        const unsigned char *taken)
-{
-    for (size_t j = 0; j < a->ninsts; j++) {
-        if (!taken[j] && a->insts[j].state && same_plugin(a->insts[j].ic, ic)) {
-            return &a->insts[j];
-        }
     }
     return NULL;
 }
@@ -163,17 +152,18 @@ static int reload_start(struct hw_agent *a, struct reload *r)
     return 0;
 }
 
-static void reload_commit(struct hw_agent *a, struct reload *r)
+static int name_in_new_set(const struct reload *r, const char *name)
 {
     for (size_t i = 0; i < r->n; i++) {
-        struct hw_inst *in = &r->insts[i];
-        if (!r->reused[i] && in->state) {
-            struct hw_inst *pred = find_predecessor(a, in->ic, r->taken);
-            if (pred) {
-                hw_registry_reown(a->reg, pred->state, in->state);
-            }
+        if (r->insts[i].state && strcmp(r->insts[i].ic->name, name) == 0) {
+            return 1;
         }
     }
+    return 0;
+}
+
+static void reload_commit(struct hw_agent *a, struct reload *r)
+{
     for (size_t j = 0; j < a->ninsts; j++) {
         struct hw_inst *old = &a->insts[j];
         if (old->timer) {
@@ -181,7 +171,10 @@ static void reload_commit(struct hw_agent *a, struct reload *r)
             old->timer = NULL;
         }
         if (!r->taken[j] && old->state) {
-            hw_registry_drop_owner(a->reg, old->state);
+            /* A changed instance keeps its name, and so its families and counters. */
+            if (!name_in_new_set(r, old->ic->name)) {
+                hw_registry_drop_owner(a->reg, old->ic->name);
+            }
             if (old->ic->exp) {
                 old->ic->exp->destroy(old->state);
             } else {

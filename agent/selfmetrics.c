@@ -35,11 +35,11 @@ struct hw_selfmetrics *hw_selfmetrics_new(struct hw_registry *reg)
     if (!sm) {
         return NULL;
     }
-    sm->build_info = hw_registry_family(reg, &build_info_desc, sm);
-    sm->duration = hw_registry_family(reg, &duration_desc, sm);
-    sm->collections = hw_registry_family(reg, &collections_desc, sm);
-    sm->errors = hw_registry_family(reg, &errors_desc, sm);
-    sm->reloads = hw_registry_family(reg, &reloads_desc, sm);
+    sm->build_info = hw_registry_family(reg, &build_info_desc, NULL);
+    sm->duration = hw_registry_family(reg, &duration_desc, NULL);
+    sm->collections = hw_registry_family(reg, &collections_desc, NULL);
+    sm->errors = hw_registry_family(reg, &errors_desc, NULL);
+    sm->reloads = hw_registry_family(reg, &reloads_desc, NULL);
     if (!sm->build_info || !sm->duration || !sm->collections || !sm->errors || !sm->reloads) {
         free(sm);
         return NULL;

@@ -250,6 +250,7 @@ static const struct hw_opt disk_opts[] = {
 
 struct disk_state {
     struct hw_registry *reg;
+    char owner[128]; /* instance name: owns this collector's families */
     char *procfs, *rootfs;
     int host_view;    /* procfs is not /proc: read the host's mounts from <procfs>/1 */
     int use_self;     /* <procfs>/1/mountinfo was unreadable (hidepid): read self */
@@ -388,7 +389,7 @@ static struct hw_family *disk_family(struct disk_state *st, const struct disk_fa
                                      .type = f->type,
                                      .views = f->views,
                                      .flags = HW_FAM_REPLACE};
-    return hw_registry_family(st->reg, &d, st);
+    return hw_registry_family(st->reg, &d, st->owner);
 }
 
 static int disk_families(struct disk_state *st)
@@ -421,6 +422,7 @@ static int disk_create(const void *conf, const struct hw_ctx *ctx, void **state)
     mountinfo_init(&st->mi);
     hw_buf_init(&st->buf);
     st->reg = ctx->reg;
+    snprintf(st->owner, sizeof(st->owner), "%s", ctx->instance ? ctx->instance : "");
     st->procfs = strdup(paths && paths->procfs ? paths->procfs : "/proc");
     st->rootfs = strdup(paths && paths->rootfs ? paths->rootfs : "/");
     if (!st->procfs || !st->rootfs) {
@@ -447,8 +449,7 @@ static int disk_create(const void *conf, const struct hw_ctx *ctx, void **state)
     *state = st;
     return 0;
 fail:
-    hw_registry_drop_owner(ctx->reg, st);
-    disk_destroy(st);
+    disk_destroy(st); /* families already made stay: they belong to the instance name */
     return rc;
 }
 

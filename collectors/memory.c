@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "agent/buf.h"
@@ -74,6 +75,7 @@ struct memory_node_fam {
 
 struct memory_state {
     struct hw_registry *reg;
+    char owner[128]; /* instance name: owns this collector's families */
     int scope; /* enum memory_scope */
     enum meminfo_used_mode used;
     char procfs[MEMORY_PATH_MAX], sysfs[MEMORY_PATH_MAX];
@@ -137,6 +139,7 @@ static int memory_create(const void *conf, const struct hw_ctx *ctx, void **stat
     }
     hw_buf_init(&st->buf);
     st->reg = ctx->reg;
+    snprintf(st->owner, sizeof(st->owner), "%s", ctx->instance ? ctx->instance : "");
     st->scope = c ? c->scope : MEMORY_SCOPE_AUTO;
     st->used =
         (c && c->used == MEMORY_USED_CWAGENT) ? MEMINFO_USED_CWAGENT : MEMINFO_USED_AVAILABLE;
@@ -199,7 +202,7 @@ static struct hw_family *memory_node_family(struct memory_state *st, size_t i,
                                      .unit = f->has_kb ? "Bytes" : "Count",
                                      .type = HW_GAUGE,
                                      .views = HW_VIEW_NODE};
-    slot->fam = hw_registry_family(st->reg, &d, st);
+    slot->fam = hw_registry_family(st->reg, &d, st->owner);
     memcpy(slot->field, f->name, sizeof(slot->field));
     slot->has_kb = f->has_kb;
     return slot->fam;
@@ -216,7 +219,7 @@ static int memory_set(struct memory_state *st, struct hw_family **cache,
                                          .type = HW_GAUGE,
                                          .views = views,
                                          .flags = flags};
-        *cache = hw_registry_family(st->reg, &d, st);
+        *cache = hw_registry_family(st->reg, &d, st->owner);
         if (!*cache) {
             return -1;
         }

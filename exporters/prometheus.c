@@ -390,7 +390,8 @@ static int prom_create(const void *conf, const struct hw_ctx *ctx, void **state)
         .name = "hostwatch_export_requests_total",
         .help = "Export requests (pushes, or scrapes served), by exporter and result.",
         .unit = "Count", .type = HW_COUNTER, .views = HW_VIEW_NODE};
-    st->requests_fam = hw_registry_family(ctx->reg, &req_desc, st);
+    /* Shared by every exporter: owned by the core. */
+    st->requests_fam = hw_registry_family(ctx->reg, &req_desc, NULL);
     *state = st;
     return 0;
 }

@@ -268,9 +268,9 @@ static void e2e_run(struct e2e *t, const char *tree, const char *rootfs, const c
         .reg = t->reg, .paths = &t->paths, .instance = "disk", .interval_ns = 10 * SEC};
     assert_int_equal(hw_collector_disk.create(&t->conf, &ctx, &t->state), 0);
     for (int i = 0; i < 2; i++) { /* twice: the second collection must not duplicate */
-        hw_registry_begin(t->reg, t->state);
+        hw_registry_begin(t->reg, "disk");
         assert_int_equal(hw_collector_disk.collect(t->state), want_rc);
-        hw_registry_sweep(t->reg, t->state);
+        hw_registry_sweep(t->reg, "disk");
     }
     assert_int_equal(hw_registry_publish(t->reg), 0);
     t->snap = hw_registry_acquire(t->reg);
@@ -557,10 +557,10 @@ static void test_plugin_live_proc(void **ctx)
     const struct hw_ctx hctx = {.reg = reg, .paths = &paths, .instance = "disk"};
     void *state = NULL;
     assert_int_equal(hw_collector_disk.create(&c, &hctx, &state), 0);
-    hw_registry_begin(reg, state);
+    hw_registry_begin(reg, "disk");
     const int rc = hw_collector_disk.collect(state);
     assert_true(rc == 0 || rc == -ENOENT); /* some sandboxes have no /proc/diskstats */
-    hw_registry_sweep(reg, state);
+    hw_registry_sweep(reg, "disk");
     hw_collector_disk.destroy(state);
     hw_opt_free(hw_collector_disk.opts, &c);
     hw_registry_free(reg);

@@ -22,10 +22,10 @@ static void test_series_identity(void **state)
 {
     (void)state;
     struct hw_registry *reg = hw_registry_new();
-    int owner;
-    struct hw_family *f = hw_registry_family(reg, &counter_desc, &owner);
+    const char *owner = "x";
+    struct hw_family *f = hw_registry_family(reg, &counter_desc, owner);
     assert_non_null(f);
-    assert_ptr_equal(hw_registry_family(reg, &counter_desc, &owner), f);
+    assert_ptr_equal(hw_registry_family(reg, &counter_desc, owner), f);
     const struct hw_label ab[] = {{"a", "1"}, {"b", "2"}};
     const struct hw_label ba[] = {{"b", "2"}, {"a", "1"}};
     const struct hw_label split[] = {{"a", "12"}, {"b", ""}};
@@ -40,7 +40,7 @@ static void test_series_identity(void **state)
     /* A family with the same name but another type is refused. */
     struct hw_family_desc clash = counter_desc;
     clash.type = HW_GAUGE;
-    assert_null(hw_registry_family(reg, &clash, &owner));
+    assert_null(hw_registry_family(reg, &clash, owner));
     hw_registry_free(reg);
 }
 
@@ -82,20 +82,23 @@ static void test_sweep(void **state)
 {
     (void)state;
     struct hw_registry *reg = hw_registry_new();
-    int owner;
-    struct hw_family *g = hw_registry_family(reg, &gauge_desc, &owner);
-    struct hw_family *c = hw_registry_family(reg, &counter_desc, &owner);
+    struct hw_family *g = hw_registry_family(reg, &gauge_desc, "disk");
+    struct hw_family *c = hw_registry_family(reg, &counter_desc, "disk");
     const struct hw_label sda[] = {{"device", "sda"}};
     const struct hw_label sdb[] = {{"device", "sdb"}};
-    hw_registry_begin(reg, &owner);
+    hw_registry_begin(reg, "disk");
     hw_family_set(g, sda, 1, 1);
     hw_family_set(g, sdb, 1, 2);
     hw_family_set(c, sdb, 1, 2);
-    hw_registry_sweep(reg, &owner);
+    hw_registry_sweep(reg, "disk");
     assert_int_equal(hw_family_nseries(g), 2);
-    hw_registry_begin(reg, &owner);
+    /* Another owner's collection does not touch these. */
+    hw_registry_begin(reg, "memory");
+    hw_registry_sweep(reg, "memory");
+    assert_int_equal(hw_family_nseries(g), 2);
+    hw_registry_begin(reg, "disk");
     hw_family_set(g, sda, 1, 3);
-    hw_registry_sweep(reg, &owner);
+    hw_registry_sweep(reg, "disk");
     /* sdb vanished from the gauge; counters are never swept. */
     assert_int_equal(hw_family_nseries(g), 1);
     assert_int_equal(hw_family_nseries(c), 1);
@@ -106,14 +109,29 @@ static void test_sweep(void **state)
     assert_string_equal(sg->series[0].labels[0].value, "sda");
     assert_true(sg->series[0].value == 3);
     hw_snapshot_release(snap);
-    int other;
-    hw_registry_reown(reg, &owner, &other);
-    hw_registry_drop_owner(reg, &owner);
-    assert_non_null(hw_registry_family(reg, &gauge_desc, &other));
-    hw_registry_drop_owner(reg, &other);
+    hw_registry_drop_owner(reg, "memory");
+    assert_ptr_equal(hw_registry_family(reg, &gauge_desc, "disk"), g);
+    hw_registry_drop_owner(reg, "disk");
     hw_registry_publish(reg);
     snap = hw_registry_acquire(reg);
     assert_int_equal(snap->nfamilies, 0);
+    hw_snapshot_release(snap);
+    hw_registry_free(reg);
+}
+
+/* A family two instances write (one metric from two log sources) outlives either of them. */
+static void test_shared_family(void **state)
+{
+    (void)state;
+    struct hw_registry *reg = hw_registry_new();
+    struct hw_family *a = hw_registry_family(reg, &counter_desc, "logs[0]");
+    struct hw_family *b = hw_registry_family(reg, &counter_desc, "logs[1]");
+    assert_ptr_equal(a, b);
+    hw_family_set(a, NULL, 0, 5);
+    hw_registry_drop_owner(reg, "logs[0]");
+    hw_registry_publish(reg);
+    const struct hw_snapshot *snap = hw_registry_acquire(reg);
+    assert_non_null(hw_snapshot_find(snap, "c_total"));
     hw_snapshot_release(snap);
     hw_registry_free(reg);
 }
@@ -222,7 +240,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_series_identity),   cmocka_unit_test(test_max_series_and_growth),
-        cmocka_unit_test(test_sweep),             cmocka_unit_test(test_histogram),
+        cmocka_unit_test(test_sweep),             cmocka_unit_test(test_shared_family),
+        cmocka_unit_test(test_histogram),
         cmocka_unit_test(test_snapshot_isolation), cmocka_unit_test(test_concurrent_readers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
