@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # hostwatch developer entry point.
-#   ./dev.sh run     install build deps when missing, build, run the agent on the example config
+#   ./dev.sh run     install build deps when missing, build, run the agent on the demo config
+#                    (memory, disk, a demo log written meanwhile, Prometheus on 127.0.0.1:9273);
+#                    ./dev.sh run FILE runs FILE instead
 #   ./dev.sh test    install test deps when missing, then every check CI runs; ends with
 #                    "N passed, N failed"
 #   ./dev.sh build   configure + make into build/default
@@ -56,12 +58,37 @@ build() {
     make -s -C "$TOP/build/$dir" -j"$JOBS"
 }
 
+# Appends a plausible access-log line every 0.2 s to the demo log (bounded: one hour).
+demo_writer() {
+    local dir=/tmp/hostwatch-demo i=0 st lat
+    mkdir -p "$dir"
+    while [ $i -lt 18000 ]; do
+        i=$((i + 1))
+        st=200
+        [ $((i % 13)) -eq 0 ] && st=500
+        [ $((i % 7)) -eq 0 ] && st=404
+        lat=$(((i * 37) % 400))
+        if [ $st = 500 ]; then
+            echo "$(date -u +%FT%TZ) ERROR request=$i status=$st latency_ms=$lat"
+        else
+            echo "$(date -u +%FT%TZ) INFO request=$i status=$st latency_ms=$lat"
+        fi >>"$dir/app.log"
+        sleep 0.2
+    done
+}
+
 cmd_run() {
     ensure_pkgs "$BUILD_PKGS"
     build default
-    local cfg=${1:-$TOP/packaging/examples/hostwatch.json}
+    local cfg=${1:-$TOP/packaging/examples/demo.json}
+    if [ -z "${1:-}" ]; then
+        demo_writer &
+        local writer=$!
+        trap 'kill $writer 2>/dev/null' EXIT INT TERM
+        say "demo log: /tmp/hostwatch-demo/app.log (a line every 0.2 s)"
+    fi
     say "running build/default/hostwatch -c $cfg (Prometheus endpoint: http://127.0.0.1:9273/metrics; Ctrl-C stops)"
-    exec "$TOP/build/default/hostwatch" run -c "$cfg"
+    "$TOP/build/default/hostwatch" run -c "$cfg"
 }
 
 PASSED=0
@@ -141,8 +168,11 @@ run_fuzzers() {
         [fuzz_config]="$TOP/packaging/examples $TOP/tests/fixtures/config/bad"
         [fuzz_procfs]="$TOP/tests/fixtures/proc $TOP/tests/fixtures/cgroup"
         [fuzz_http]="$TOP/tests/fuzz/seeds/http"
+        [fuzz_cwpattern]="$TOP/tests/fuzz/seeds/cwpattern"
+        [fuzz_logline]="$TOP/tests/fuzz/seeds/logline"
+        [fuzz_state]="$TOP/tests/fuzz/seeds/state"
     )
-    for f in fuzz_config fuzz_procfs fuzz_http; do
+    for f in fuzz_config fuzz_procfs fuzz_http fuzz_cwpattern fuzz_logline fuzz_state; do
         local corpus="$TOP/build/fuzz/corpus/$f" dirs=()
         mkdir -p "$corpus"
         for d in ${seeds[$f]}; do
@@ -171,5 +201,5 @@ test) cmd_test ;;
 build) ensure_pkgs "$BUILD_PKGS"; build default ;;
 bench) cmd_bench ;;
 fuzz) ensure_pkgs "$BUILD_PKGS clang"; set +e; run_fuzzers; echo "$PASSED passed, $FAILED failed" ;;
-*) sed -n '2,8p' "$0"; exit 2 ;;
+*) sed -n '2,10p' "$0"; exit 2 ;;
 esac

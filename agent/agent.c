@@ -17,10 +17,23 @@ void hw_agent_print_diag(const struct hw_diag *d)
     }
 }
 
+int64_t hw_inst_interval(const struct hw_config *cfg, const struct hw_inst_conf *ic)
+{
+    if (ic->common.interval_ns) {
+        return ic->common.interval_ns;
+    }
+    if (ic->col && ic->col->default_interval_ns) {
+        return ic->col->default_interval_ns;
+    }
+    return cfg->agent.interval_ns;
+}
+
 static int64_t inst_interval(const struct hw_agent *a, const struct hw_inst *in)
 {
-    return in->ic->common.interval_ns ? in->ic->common.interval_ns : a->cfg->agent.interval_ns;
+    return hw_inst_interval(a->cfg, in->ic);
 }
+
+static void request_publish(void *core);
 
 static void set_paths(struct hw_paths *p, const struct hw_config *cfg)
 {
@@ -29,15 +42,19 @@ static void set_paths(struct hw_paths *p, const struct hw_config *cfg)
     p->rootfs = cfg->agent.rootfs;
 }
 
-/* Creates the plugin state of one instance; the instance keeps pointers into ic->conf. */
-static int inst_create(struct hw_agent *a, struct hw_inst *in, const struct hw_paths *paths)
+/* Creates the plugin state of one instance of cfg; it keeps pointers into in->ic->conf. */
+int hw_agent_create_inst(struct hw_agent *a, struct hw_inst *in, const struct hw_config *cfg,
+                         const struct hw_paths *paths)
 {
     struct hw_ctx ctx = {.reg = a->reg,
                          .paths = paths,
                          .loop = a->loop,
                          .instance = in->ic->name,
-                         .interval_ns = in->ic->col ? inst_interval(a, in) : 0,
-                         .state_dir = a->cfg->agent.state_dir};
+                         .interval_ns = in->ic->col ? hw_inst_interval(cfg, in->ic) : 0,
+                         .state_dir = cfg->agent.state_dir,
+                         .mode = a->mode,
+                         .request_publish = request_publish,
+                         .core = a};
     int rc = in->ic->col ? in->ic->col->create(in->ic->conf, &ctx, &in->state)
                          : in->ic->exp->create(in->ic->conf, &ctx, &in->state);
     if (rc != 0) {
@@ -96,6 +113,7 @@ static void update_ready(struct hw_agent *a)
 
 static void publish(struct hw_agent *a)
 {
+    a->last_publish_ns = hw_now_mono_ns();
     for (size_t i = a->cfg->ncollectors; i < a->ninsts; i++) {
         struct hw_inst *in = &a->insts[i];
         if (in->state && in->ic->exp->report) {
@@ -114,6 +132,29 @@ static void publish(struct hw_agent *a)
         }
     }
     hw_snapshot_release(snap);
+}
+
+static void publish_due(void *arg, uint32_t events)
+{
+    struct hw_agent *a = arg;
+    (void)events;
+    a->publish_pending = 0;
+    publish(a);
+}
+
+/* Events (new log lines) ask for a publish; bursts are coalesced into one every few ms. */
+static void request_publish(void *core)
+{
+    struct hw_agent *a = core;
+    if (a->publish_pending) {
+        return;
+    }
+    int64_t since = hw_now_mono_ns() - a->last_publish_ns;
+    if (!a->publish_timer || since >= HW_PUBLISH_MIN_NS) {
+        publish(a);
+        return;
+    }
+    a->publish_pending = hw_loop_arm(a->publish_timer, HW_PUBLISH_MIN_NS - since) == 0;
 }
 
 void hw_agent_collect(struct hw_agent *a, size_t i)
@@ -184,7 +225,8 @@ static struct hw_inst *instantiate(struct hw_agent *a, struct hw_config *cfg, in
     for (size_t i = 0; i < *n; i++) {
         insts[i].ic = &cfg->insts[i];
         insts[i].agent = a;
-        if (insts[i].ic->common.enabled && inst_create(a, &insts[i], &a->paths) != 0) {
+        if (insts[i].ic->common.enabled &&
+            hw_agent_create_inst(a, &insts[i], cfg, &a->paths) != 0) {
             for (size_t j = 0; j < i; j++) {
                 inst_destroy(a, &insts[j]);
             }
@@ -195,8 +237,9 @@ static struct hw_inst *instantiate(struct hw_agent *a, struct hw_config *cfg, in
     return insts;
 }
 
-struct hw_agent *hw_agent_new(const char *config_path, int with_exporters)
+struct hw_agent *hw_agent_new(const char *config_path, enum hw_mode mode)
 {
+    int with_exporters = mode == HW_MODE_RUN;
     struct hw_diag d;
     hw_diag_init(&d, config_path);
     struct hw_agent *a = calloc(1, sizeof(*a));
@@ -204,6 +247,7 @@ struct hw_agent *hw_agent_new(const char *config_path, int with_exporters)
         free(a);
         return NULL;
     }
+    a->mode = mode;
     a->cfg = hw_config_load(config_path, &d);
     if (!a->cfg) {
         hw_agent_print_diag(&d);
@@ -226,6 +270,10 @@ struct hw_agent *hw_agent_new(const char *config_path, int with_exporters)
         hw_agent_free(a);
         return NULL;
     }
+    if (mode == HW_MODE_RUN) {
+        a->publish_timer = hw_loop_add_oneshot(a->loop, publish_due, a);
+        hw_agent_restore_all(a);
+    }
     return a;
 }
 
@@ -239,6 +287,12 @@ void hw_agent_free(struct hw_agent *a)
         inst_destroy(a, &a->insts[i]);
     }
     free(a->insts);
+    if (a->publish_timer) {
+        hw_loop_remove(a->loop, a->publish_timer);
+    }
+    if (a->ckpt_timer) {
+        hw_loop_remove(a->loop, a->ckpt_timer);
+    }
     hw_selfmetrics_free(a->self);
     hw_registry_free(a->reg);
     hw_loop_free(a->loop);
@@ -257,6 +311,12 @@ static void on_signal(void *arg, int signo)
     }
     hw_info("agent", "shutting down", "signal=%s", signo == SIGTERM ? "SIGTERM" : "SIGINT");
     hw_loop_stop(a->loop);
+}
+
+static void checkpoint_due(void *arg, uint32_t events)
+{
+    (void)events;
+    (void)hw_agent_checkpoint_all(arg);
 }
 
 static int start_exporter(struct hw_inst *in)
@@ -290,6 +350,8 @@ int hw_agent_run(struct hw_agent *a)
             a->insts[i].ran = 1; /* disabled: nothing to wait for */
         }
     }
+    a->ckpt_timer = hw_loop_add_timer(a->loop, a->cfg->agent.checkpoint_interval_ns,
+                                      a->cfg->agent.checkpoint_interval_ns, checkpoint_due, a);
     publish(a);
     hw_info("agent", "started", "config=%s collectors=%zu exporters=%zu", a->config_path,
             a->cfg->ncollectors, a->ninsts - a->cfg->ncollectors);
@@ -300,6 +362,10 @@ int hw_agent_run(struct hw_agent *a)
             in->ic->exp->stop(in->state);
             in->started = 0;
         }
+    }
+    /* Exporters have flushed; the final checkpoint makes a SIGTERM restart exact. */
+    if (hw_agent_checkpoint_all(a) != 0) {
+        rc = -1;
     }
     return rc == 0 ? 0 : 1;
 }

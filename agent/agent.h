@@ -21,7 +21,10 @@ struct hw_inst {
     int started; /* exporters */
 };
 
+#define HW_PUBLISH_MIN_NS 5000000 /* at most one event-driven publish per 5 ms */
+
 struct hw_agent {
+    enum hw_mode mode;
     char *config_path;
     struct hw_config *cfg;
     struct hw_registry *reg;
@@ -31,11 +34,25 @@ struct hw_agent {
     struct hw_inst *insts; /* cfg->ncollectors collectors, then exporters */
     size_t ninsts;
     int ready;
+    struct hw_watch *publish_timer; /* coalesces event-driven publishes */
+    int publish_pending;
+    int64_t last_publish_ns;
+    struct hw_watch *ckpt_timer;
+    int ckpt_failing; /* the last checkpoint failed (logged once per episode) */
 };
 
-/* Loads the config and creates every collector (and exporters when with_exporters). Errors
- * are printed; returns NULL when the agent cannot start. */
-struct hw_agent *hw_agent_new(const char *config_path, int with_exporters);
+/* Loads the config and creates every collector; in HW_MODE_RUN also the exporters, and it
+ * restores checkpoints. Errors are printed; returns NULL when the agent cannot start. */
+struct hw_agent *hw_agent_new(const char *config_path, enum hw_mode mode);
+int hw_agent_create_inst(struct hw_agent *a, struct hw_inst *in, const struct hw_config *cfg,
+                         const struct hw_paths *paths);
+int64_t hw_inst_interval(const struct hw_config *cfg, const struct hw_inst_conf *ic);
+
+/* Checkpoints (agent/checkpoint.c). */
+void hw_agent_restore_all(struct hw_agent *a);
+int hw_agent_checkpoint_all(struct hw_agent *a);
+/* "<plugin>:<instance>", the key of an instance in the state file. */
+const char *hw_inst_key(const struct hw_inst_conf *ic, char *buf, size_t len);
 void hw_agent_free(struct hw_agent *a);
 /* Runs one collection of collector instance i and publishes a snapshot. */
 void hw_agent_collect(struct hw_agent *a, size_t i);

@@ -110,7 +110,7 @@ size_t hw_fmt_double(char out[HW_DOUBLE_LEN], double v)
     if (isinf(v)) {
         return (size_t)snprintf(out, HW_DOUBLE_LEN, "%s", v > 0 ? "+Inf" : "-Inf");
     }
-    if (v == floor(v) && fabs(v) < 9007199254740992.0) {
+    if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double)(long long)v) {
         return (size_t)snprintf(out, HW_DOUBLE_LEN, "%lld", (long long)v);
     }
     int n = 0;

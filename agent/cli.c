@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +15,10 @@ void hw_cli_usage(FILE *f)
           "  hostwatch check -c FILE           validate a config; print every error\n"
           "  hostwatch once -c FILE [--format prometheus|openmetrics|json|cloudwatch]\n"
           "                                    one collection, printed\n"
-          "  hostwatch test-filter ...         try log filters on files (not built yet)\n"
+          "  hostwatch test-filter -c FILE [--filter NAME] LOGFILE...\n"
+          "  hostwatch test-filter --regex RE | --pattern PATTERN [--value V] LOGFILE...\n"
+          "                                    show what filters match; exit 0 on a match,\n"
+          "                                    1 on none, 2 on error\n"
           "  hostwatch health [-c FILE]        exit 0 when the health rules hold (not built "
           "yet)\n"
           "  hostwatch --version | --help | --help-config\n"
@@ -70,6 +74,53 @@ static int parse_command(const char *s, enum hw_cmd *cmd)
     return -1;
 }
 
+/* test-filter: -c FILE [--filter NAME] | --regex RE | --pattern P [--value V], then files. */
+static int parse_test_filter(int argc, char **argv, int i, struct hw_cli *out)
+{
+    static const struct {
+        const char *flag;
+        size_t off;
+    } opts[] = {{"-c", offsetof(struct hw_cli, config)},
+                {"--config", offsetof(struct hw_cli, config)},
+                {"--filter", offsetof(struct hw_cli, tf_filter)},
+                {"--regex", offsetof(struct hw_cli, tf_regex)},
+                {"--pattern", offsetof(struct hw_cli, tf_pattern)},
+                {"--value", offsetof(struct hw_cli, tf_value)}};
+    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+        size_t k = 0;
+        while (k < sizeof(opts) / sizeof(opts[0]) && strcmp(argv[i], opts[k].flag) != 0) {
+            k++;
+        }
+        if (strcmp(argv[i], "--") == 0) {
+            i++;
+            break;
+        }
+        if (k == sizeof(opts) / sizeof(opts[0])) {
+            return usage_error("test-filter: unknown option '%s'", argv[i]);
+        }
+        if (i + 1 >= argc) {
+            return usage_error("%s needs a value", argv[i]);
+        }
+        *(const char **)(void *)((char *)out + opts[k].off) = argv[++i];
+        out->config_given |= k < 2;
+    }
+    out->tf_files = argv + i;
+    out->tf_nfiles = (size_t)(argc - i);
+    if (out->tf_regex && out->tf_pattern) {
+        return usage_error("test-filter: --regex and --pattern exclude each other%s", "");
+    }
+    if ((out->tf_regex || out->tf_pattern) && (out->config_given || out->tf_filter)) {
+        return usage_error("test-filter: --regex/--pattern do not go with -c/--filter%s", "");
+    }
+    if (!out->tf_regex && !out->tf_pattern && !out->config_given) {
+        return usage_error("test-filter needs -c FILE, --regex RE or --pattern PATTERN%s", "");
+    }
+    if (out->tf_nfiles == 0) {
+        return usage_error("test-filter needs at least one LOGFILE%s", "");
+    }
+    return 0;
+}
+
 int hw_cli_parse(int argc, char **argv, struct hw_cli *out)
 {
     memset(out, 0, sizeof(*out));
@@ -86,7 +137,7 @@ int hw_cli_parse(int argc, char **argv, struct hw_cli *out)
         i++;
     }
     if (out->cmd == HW_CMD_TEST_FILTER) {
-        return 0; /* its own arguments; answered "not built yet" by main */
+        return parse_test_filter(argc, argv, i, out);
     }
     for (; i < argc; i++) {
         const char *arg = argv[i];
@@ -95,7 +146,9 @@ int hw_cli_parse(int argc, char **argv, struct hw_cli *out)
                 return usage_error("%s needs a FILE", arg);
             }
             out->config = argv[i];
+            out->config_given = 1;
         } else if (strncmp(arg, "--config=", 9) == 0) {
+            out->config_given = 1;
             out->config = arg + 9;
         } else if (strcmp(arg, "--format") == 0 && out->cmd == HW_CMD_ONCE) {
             if (++i >= argc || parse_format(argv[i], &out->format) != 0) {

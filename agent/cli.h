@@ -11,6 +11,13 @@ struct hw_cli {
     enum hw_cmd cmd;
     const char *config; /* -c, else $HOSTWATCH_CONFIG, else the default path */
     enum hw_once_format format;
+    int config_given;       /* -c appeared */
+    const char *tf_filter;  /* test-filter --filter NAME */
+    const char *tf_regex;   /* test-filter --regex RE */
+    const char *tf_pattern; /* test-filter --pattern P */
+    const char *tf_value;   /* test-filter --value V */
+    char **tf_files;        /* test-filter LOGFILE... */
+    size_t tf_nfiles;
 };
 
 /* Parses argv; on a usage error prints it and returns -1 (exit 2). */

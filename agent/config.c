@@ -17,6 +17,9 @@ const struct hw_opt hw_agent_opts[] = {
     {.key = "state_dir", .type = HW_OPT_STRING, .def = "/var/lib/hostwatch",
      .offset = offsetof(struct hw_agent_conf, state_dir),
      .help = "directory for checkpoints and the spool"},
+    {.key = "checkpoint_interval", .type = HW_OPT_DURATION, .def = "5s",
+     .offset = offsetof(struct hw_agent_conf, checkpoint_interval_ns), .min = 1e8, .max = 3600e9,
+     .help = "how often log positions and their metric values are saved"},
     {.key = "log_level", .type = HW_OPT_ENUM, .def = "info",
      .offset = offsetof(struct hw_agent_conf, log_level), .choices = log_levels,
      .help = "error, warn, info or debug"},
@@ -271,6 +274,26 @@ static int parse_section(struct hw_config *cfg, size_t *cap, const json_t *root,
     return errs;
 }
 
+/* Instance names key checkpoints and label self-metrics, so two sources may not share one. */
+static int check_unique_names(const struct hw_config *cfg, struct hw_diag *d)
+{
+    int errs = 0;
+    size_t n = cfg->ncollectors + cfg->nexporters;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < i; j++) {
+            const struct hw_inst_conf *x = &cfg->insts[i], *y = &cfg->insts[j];
+            if (x->col == y->col && x->exp == y->exp && strcmp(x->name, y->name) == 0) {
+                char kp[256];
+                hw_diag_add(d, hw_path_key(kp, sizeof(kp), x->path, "name"),
+                            "\"%s\" is already the name of %s", x->name, y->path);
+                errs++;
+                break;
+            }
+        }
+    }
+    return errs;
+}
+
 static int check_top_keys(const json_t *root, struct hw_diag *d)
 {
     int errs = 0;
@@ -323,6 +346,7 @@ static struct hw_config *config_from_json(const json_t *root, const char *name, 
     agent_env_defaults(&cfg->agent, agent);
     errs += parse_section(cfg, &cap, root, 1, d);
     errs += parse_section(cfg, &cap, root, 0, d);
+    errs += check_unique_names(cfg, d);
     if (errs > 0 || hw_diag_count(d) > 0) {
         hw_config_free(cfg);
         return NULL;

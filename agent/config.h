@@ -13,6 +13,7 @@ struct hw_diag;
 struct hw_agent_conf {
     int64_t interval_ns;
     char *state_dir;
+    int64_t checkpoint_interval_ns;
     int log_level; /* enum hw_log_level */
     char *procfs, *sysfs, *rootfs;
 };

@@ -124,6 +124,28 @@ struct hw_watch *hw_loop_add_timer(struct hw_loop *loop, int64_t interval_ns, in
     return w;
 }
 
+struct hw_watch *hw_loop_add_oneshot(struct hw_loop *loop, hw_watch_cb cb, void *arg)
+{
+    int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (fd < 0) {
+        return NULL;
+    }
+    struct hw_watch *w = watch_add(loop, WATCH_TIMER, fd, EPOLLIN, arg);
+    if (!w) {
+        close(fd);
+        return NULL;
+    }
+    w->cb = cb;
+    return w;
+}
+
+int hw_loop_arm(struct hw_watch *w, int64_t delay_ns)
+{
+    int64_t d = delay_ns > 0 ? delay_ns : 1;
+    struct itimerspec its = {.it_value = {.tv_sec = d / 1000000000, .tv_nsec = d % 1000000000}};
+    return timerfd_settime(w->fd, 0, &its, NULL) == 0 ? 0 : -errno;
+}
+
 void hw_loop_remove(struct hw_loop *loop, struct hw_watch *w)
 {
     if (!w || w->dead) {

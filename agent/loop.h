@@ -21,6 +21,10 @@ struct hw_watch *hw_loop_add_fd(struct hw_loop *loop, int fd, uint32_t events, h
  * once, never a burst of catch-up runs. The first run is after first_ns (0 = at once). */
 struct hw_watch *hw_loop_add_timer(struct hw_loop *loop, int64_t interval_ns, int64_t first_ns,
                                    hw_watch_cb cb, void *arg);
+/* A one-shot timer, disarmed until hw_loop_arm(). */
+struct hw_watch *hw_loop_add_oneshot(struct hw_loop *loop, hw_watch_cb cb, void *arg);
+/* (Re)arms a one-shot timer to fire once after delay_ns. 0 or -errno. */
+int hw_loop_arm(struct hw_watch *w, int64_t delay_ns);
 /* Stops watching and frees w (closes the fd for timers). Safe inside a callback. */
 void hw_loop_remove(struct hw_loop *loop, struct hw_watch *w);
 /* Blocks SIGHUP, SIGTERM and SIGINT and delivers them through the loop. */

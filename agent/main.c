@@ -7,6 +7,7 @@
 #include "config.h"
 #include "diag.h"
 #include "once.h"
+#include "testfilter.h"
 #include "version.h"
 
 static int cmd_check(const char *file)
@@ -59,7 +60,7 @@ static int cmd_help_config(void)
 
 static int cmd_run(const char *file)
 {
-    struct hw_agent *a = hw_agent_new(file, 1);
+    struct hw_agent *a = hw_agent_new(file, HW_MODE_RUN);
     if (!a) {
         return 1;
     }
@@ -88,9 +89,9 @@ int main(int argc, char **argv)
     case HW_CMD_ONCE:
         return hw_once_run(cli.config, cli.format, stdout);
     case HW_CMD_TEST_FILTER:
+        return hw_test_filter_run(&cli, stdout);
     case HW_CMD_HEALTH:
-        fprintf(stderr, "hostwatch: %s: not built yet\n",
-                cli.cmd == HW_CMD_HEALTH ? "health" : "test-filter");
+        fprintf(stderr, "hostwatch: health: not built yet\n");
         return 2;
     case HW_CMD_RUN:
     default:

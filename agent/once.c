@@ -71,7 +71,7 @@ int hw_once_run(const char *config_path, enum hw_once_format fmt, FILE *out)
                 fmt == HW_FMT_OPENMETRICS ? "openmetrics" : "cloudwatch");
         return 2;
     }
-    struct hw_agent *a = hw_agent_new(config_path, 0);
+    struct hw_agent *a = hw_agent_new(config_path, HW_MODE_ONCE);
     if (!a) {
         return 1;
     }

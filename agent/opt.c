@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "diag.h"
 
 /* The field an option describes, inside the plugin's conf struct. */
@@ -97,7 +98,7 @@ int hw_parse_size(const char *s, uint64_t *bytes, const char **why)
                 *why = "size too large";
                 return -1;
             }
-            if (b != floor(b)) {
+            if (b != (double)(unsigned long long)b) {
                 *why = "size is not a whole number of bytes";
                 return -1;
             }
@@ -171,7 +172,8 @@ void hw_strlist_free(struct hw_strlist *l)
 static void opt_free_one(const struct hw_opt *o, void *conf)
 {
     switch (o->type) {
-    case HW_OPT_STRING: {
+    case HW_OPT_STRING:
+    case HW_OPT_SCALAR: {
         char **p = FIELD(conf, o, char *);
         free(*p);
         *p = NULL;
@@ -230,7 +232,8 @@ static const char *type_name(enum hw_opt_type t)
                                         "a string",          "a duration string",
                                         "a size string",     "an array of strings",
                                         "an object of strings", "an array of numbers",
-                                        "an object",         "an array of objects"};
+                                        "an object",         "an array of objects",
+                                        "a number or a string"};
     return names[t];
 }
 
@@ -393,6 +396,8 @@ static int type_matches(enum hw_opt_type t, const json_t *v)
     case HW_OPT_STRMAP:
     case HW_OPT_OBJECT:
         return json_is_object(v);
+    case HW_OPT_SCALAR:
+        return json_is_string(v) || json_is_number(v);
     }
     return 0;
 }
@@ -421,7 +426,8 @@ static int parse_text(const struct hw_opt *o, void *conf, const char *s, const c
 {
     const char *why = NULL;
     switch (o->type) {
-    case HW_OPT_STRING: {
+    case HW_OPT_STRING:
+    case HW_OPT_SCALAR: {
         char **p = FIELD(conf, o, char *);
         free(*p);
         *p = strdup(s);
@@ -486,6 +492,13 @@ static int parse_value(const struct hw_opt *o, void *conf, const json_t *v, cons
     case HW_OPT_OBJLIST:
         opt_free_one(o, conf);
         return parse_object_list(o, conf, v, path, d);
+    case HW_OPT_SCALAR:
+        if (json_is_number(v)) {
+            char num[HW_DOUBLE_LEN];
+            hw_fmt_double(num, json_number_value(v));
+            return parse_text(o, conf, num, path, d);
+        }
+        return parse_text(o, conf, json_string_value(v), path, d);
     default:
         return parse_text(o, conf, json_string_value(v), path, d);
     }
@@ -529,7 +542,7 @@ static int apply_default(const struct hw_opt *o, void *conf, const char *path, s
     case HW_OPT_OBJLIST:
         return 0;
     default:
-        if (o->type == HW_OPT_STRING) {
+        if (o->type == HW_OPT_STRING || o->type == HW_OPT_SCALAR) {
             *FIELD(conf, o, char *) = NULL;
         }
         return def ? parse_text(o, conf, def, path, d) : 0;

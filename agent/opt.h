@@ -22,6 +22,7 @@ enum hw_opt_type {
     HW_OPT_DBLLIST,  /* struct hw_dbllist */
     HW_OPT_OBJECT,   /* nested struct at offset described by sub */
     HW_OPT_OBJLIST,  /* struct hw_objlist of elements described by sub, elem_size each */
+    HW_OPT_SCALAR,   /* char *: a string, or a number kept as its text */
 };
 
 struct hw_strlist {

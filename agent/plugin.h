@@ -3,6 +3,7 @@
 #ifndef HW_PLUGIN_H
 #define HW_PLUGIN_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,14 +20,25 @@ struct hw_paths {
     const char *rootfs; /* "/" or e.g. "/rootfs" */
 };
 
-/* What a plugin instance gets from the core at creation. */
+enum hw_mode {
+    HW_MODE_RUN,  /* the agent: tail from checkpoints, watch files */
+    HW_MODE_ONCE, /* `hostwatch once`: read sources whole, no checkpoints, no watches */
+};
+
+/* What a plugin instance gets from the core at creation. Strings live only during create():
+ * copy what is needed. */
 struct hw_ctx {
     struct hw_registry *reg;
     const struct hw_paths *paths;
     struct hw_loop *loop;
-    const char *instance; /* instance name for labels and logs, e.g. "memory" or "app" */
+    const char *instance; /* instance name: owner of the plugin's families, label, log field */
     int64_t interval_ns;  /* collection interval */
     const char *state_dir;
+    enum hw_mode mode;
+    /* A plugin that updated the registry outside collect() (an fd event) asks for a publish;
+     * the core coalesces requests. */
+    void (*request_publish)(void *core);
+    void *core;
 };
 
 /* A collector's common keys (handled by the core, not by the plugin's table). */
@@ -41,11 +53,18 @@ struct hw_collector {
     const struct hw_opt *opts;  /* option table */
     size_t conf_size;
     int multi;                  /* 1: the key holds an array, one instance per element */
+    int64_t default_interval_ns; /* 0: agent.interval */
     /* Cross-field checks after the table parsed; adds to d, returns the number of errors. */
     int (*validate)(const void *conf, const char *path, struct hw_diag *d);
     int (*create)(const void *conf, const struct hw_ctx *ctx, void **state);
     /* Timer-driven; writes into ctx->reg through families it created. 0 or -errno. */
     int (*collect)(void *state);
+    /* Everything needed to resume exactly (positions and the metric values that go with
+     * them), as one JSON value (new reference), or NULL when there is nothing to save. */
+    json_t *(*checkpoint)(void *state);
+    /* Before the first collection, with what checkpoint() returned in an earlier run. A
+     * rejected checkpoint is logged by the core with *why; the plugin starts fresh. */
+    int (*restore)(void *state, const json_t *saved, const char **why);
     void (*destroy)(void *state); /* accepts NULL and a half-built state */
 };
 

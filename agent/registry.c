@@ -440,6 +440,29 @@ void hw_family_observe(struct hw_family *fam, struct hw_series *s, double v)
     s->count++;
 }
 
+void hw_family_foreach(const struct hw_family *fam, hw_series_visit_cb cb, void *arg)
+{
+    for (size_t i = 0; i < fam->nseries; i++) {
+        const struct hw_series *s = fam->series[i];
+        cb(arg, s->labels, s->nlabels, s->value, s->count, s->bucket_counts, fam->d.nbuckets);
+    }
+}
+
+void hw_series_restore(struct hw_family *fam, struct hw_series *s, double value, uint64_t count,
+                       const uint64_t *buckets)
+{
+    s->value = value;
+    s->count = count;
+    if (buckets && s->bucket_counts) {
+        memcpy(s->bucket_counts, buckets, fam->d.nbuckets * sizeof(uint64_t));
+    }
+}
+
+size_t hw_family_nbuckets(const struct hw_family *fam)
+{
+    return fam->d.nbuckets;
+}
+
 /* ---- sweeping and ownership ------------------------------------------------------------- */
 
 void hw_registry_begin(struct hw_registry *reg, const char *owner)

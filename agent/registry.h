@@ -65,6 +65,18 @@ void hw_series_add(struct hw_series *s, double v);
 void hw_family_observe(struct hw_family *fam, struct hw_series *s, double v);
 double hw_series_value(const struct hw_series *s);
 
+/* Visits every series of fam (checkpoints): labels sorted by key, value (histogram: sum),
+ * observation count and per-bucket (not cumulative) counts, nbuckets of them. */
+typedef void (*hw_series_visit_cb)(void *arg, const struct hw_label *labels, size_t nlabels,
+                                   double value, uint64_t count, const uint64_t *buckets,
+                                   size_t nbuckets);
+void hw_family_foreach(const struct hw_family *fam, hw_series_visit_cb cb, void *arg);
+/* Sets a series to checkpointed figures (buckets: per-bucket counts, fam's nbuckets of them,
+ * or NULL). */
+void hw_series_restore(struct hw_family *fam, struct hw_series *s, double value, uint64_t count,
+                       const uint64_t *buckets);
+size_t hw_family_nbuckets(const struct hw_family *fam);
+
 /* Convenience: set/add a gauge or counter with labels; returns 0 or -1 (dropped). */
 int hw_family_set(struct hw_family *fam, const struct hw_label *labels, size_t n, double v);
 

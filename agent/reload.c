@@ -84,6 +84,30 @@ static void reload_abort(struct hw_agent *a, struct reload *r)
     hw_config_free(r->cfg);
 }
 
+/* A changed instance resumes where its predecessor of the same name is now: positions and
+ * values are handed over in memory, so a reload neither loses nor re-reads a line. */
+static void reload_handover(struct hw_agent *a, struct hw_inst *in)
+{
+    if (!in->ic->col || !in->ic->col->restore) {
+        return;
+    }
+    for (size_t j = 0; j < a->ninsts; j++) {
+        struct hw_inst *old = &a->insts[j];
+        if (!old->state || old->ic->col != in->ic->col ||
+            strcmp(old->ic->name, in->ic->name) != 0 || !old->ic->col->checkpoint) {
+            continue;
+        }
+        json_t *c = old->ic->col->checkpoint(old->state);
+        const char *why = "";
+        if (c && in->ic->col->restore(in->state, c, &why) != 0) {
+            hw_warn("agent", "reload: state not handed over", "instance=%s reason=\"%s\"",
+                    in->ic->name, why);
+        }
+        json_decref(c);
+        return;
+    }
+}
+
 /* Creates (or carries over) every instance of the new config. */
 static int reload_build(struct hw_agent *a, struct reload *r)
 {
@@ -110,19 +134,10 @@ static int reload_build(struct hw_agent *a, struct reload *r)
             in->ran = 1;
             continue;
         }
-        struct hw_ctx ctx = {.reg = a->reg, .paths = &r->paths, .loop = a->loop,
-                             .instance = in->ic->name,
-                             .interval_ns = in->ic->common.interval_ns
-                                                ? in->ic->common.interval_ns
-                                                : r->cfg->agent.interval_ns,
-                             .state_dir = r->cfg->agent.state_dir};
-        int rc = in->ic->col ? in->ic->col->create(in->ic->conf, &ctx, &in->state)
-                             : in->ic->exp->create(in->ic->conf, &ctx, &in->state);
-        if (rc != 0) {
-            in->state = NULL;
-            hw_error("agent", "reload: cannot create plugin instance", "path=%s", in->ic->path);
+        if (hw_agent_create_inst(a, in, r->cfg, &r->paths) != 0) {
             return -1;
         }
+        reload_handover(a, in);
     }
     return 0;
 }

@@ -36,8 +36,9 @@ class TAP:
                     print("# " + line, flush=True)
         return cond
 
-    def eq(self, got, want, name):
-        return self.ok(got == want, name, "got:  %r\nwant: %r" % (got, want))
+    def eq(self, got, want, name, diag=None):
+        extra = "" if diag is None else "\n" + str(diag)
+        return self.ok(got == want, name, "got:  %r\nwant: %r%s" % (got, want, extra))
 
     def skip(self, name, why):
         self.n += 1
@@ -127,15 +128,15 @@ class Agent:
     def __init__(self, config, name="agent"):
         self.dir = tempfile.mkdtemp(prefix="hw-it-")
         self.port = free_port()
-        cfg = json.loads(json.dumps(config).replace("@PORT@", str(self.port))
-                         .replace("@DIR@", self.dir))
         self.config_path = os.path.join(self.dir, "hostwatch.json")
-        self.write_config(cfg)
+        self.write_config(config)
         self.log_path = os.path.join(self.dir, name + ".log")
         self.proc = None
 
     def write_config(self, cfg):
+        """Writes cfg (a dict or text) with @PORT@ and @DIR@ replaced, atomically."""
         text = cfg if isinstance(cfg, str) else json.dumps(cfg, indent=2)
+        text = text.replace("@PORT@", str(self.port)).replace("@DIR@", self.dir)
         tmp = self.config_path + ".tmp"
         with open(tmp, "w") as f:
             f.write(text)

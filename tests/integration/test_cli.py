@@ -82,8 +82,8 @@ def test_once(t):
     t.ok(0 < pct < 100, "mem_used_percent is a percentage", pct)
     r = run_bin(["once", "-c", cfg, "--format", "cloudwatch"])
     t.eq(r.returncode, 2, "once --format cloudwatch is not built yet (exit 2)")
-    r = run_bin(["test-filter", "--regex", "x", "/dev/null"])
-    t.eq(r.returncode, 2, "test-filter is not built yet (exit 2)")
+    r = run_bin(["health"])
+    t.eq(r.returncode, 2, "health is not built yet (exit 2)")
 
 
 def test_man_page_lists_every_key(t):

@@ -1,0 +1,90 @@
+/* Saving and restoring every collector's checkpoint through the state file. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "agent.h"
+#include "log.h"
+#include "state.h"
+
+const char *hw_inst_key(const struct hw_inst_conf *ic, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s:%s", ic->col ? ic->col->name : ic->exp->name, ic->name);
+    return buf;
+}
+
+void hw_agent_restore_all(struct hw_agent *a)
+{
+    const char *why = NULL;
+    char aside[4200];
+    json_t *saved = hw_state_load(a->cfg->agent.state_dir, &why, aside, sizeof(aside));
+    if (why) {
+        hw_warn("agent", "state file not used; starting from start_at", "dir=%s reason=\"%s\"%s%s",
+                a->cfg->agent.state_dir, why, aside[0] ? " kept_as=" : "", aside);
+    }
+    for (size_t i = 0; saved && i < a->cfg->ncollectors; i++) {
+        struct hw_inst *in = &a->insts[i];
+        char key[300];
+        const json_t *entry = json_object_get(saved, hw_inst_key(in->ic, key, sizeof(key)));
+        const char *rwhy = "";
+        if (!in->state || !in->ic->col->restore || !entry) {
+            continue;
+        }
+        if (in->ic->col->restore(in->state, entry, &rwhy) != 0) {
+            hw_warn("agent", "checkpoint not restored", "instance=%s reason=\"%s\"", key, rwhy);
+        } else {
+            hw_info("agent", "resumed from checkpoint", "instance=%s", key);
+        }
+    }
+    json_decref(saved);
+}
+
+/* mkdir -p for the state directory, mode 0700. */
+static int make_dirs(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s", dir);
+    for (char *p = path + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+                return -errno;
+            }
+            *p = '/';
+        }
+    }
+    return (mkdir(path, 0700) != 0 && errno != EEXIST) ? -errno : 0;
+}
+
+int hw_agent_checkpoint_all(struct hw_agent *a)
+{
+    json_t *all = json_object();
+    int have = 0;
+    for (size_t i = 0; all && i < a->cfg->ncollectors; i++) {
+        struct hw_inst *in = &a->insts[i];
+        char key[300];
+        if (!in->state || !in->ic->col->checkpoint) {
+            continue;
+        }
+        json_t *c = in->ic->col->checkpoint(in->state);
+        if (c) {
+            json_object_set_new(all, hw_inst_key(in->ic, key, sizeof(key)), c);
+            have = 1;
+        }
+    }
+    int rc = !all ? -ENOMEM : 0;
+    if (rc == 0 && have) {
+        rc = make_dirs(a->cfg->agent.state_dir);
+        rc = rc == 0 ? hw_state_save(a->cfg->agent.state_dir, all) : rc;
+    }
+    json_decref(all);
+    if (rc != 0 && !a->ckpt_failing) {
+        hw_error("agent", "cannot write the state file", "dir=%s error=\"%s\"",
+                 a->cfg->agent.state_dir, strerror(-rc));
+    } else if (rc == 0 && a->ckpt_failing) {
+        hw_info("agent", "state file written again", "dir=%s", a->cfg->agent.state_dir);
+    }
+    a->ckpt_failing = rc != 0;
+    return rc;
+}
