@@ -1,6 +1,7 @@
 /* hostwatch: command dispatch. Everything else lives in libhostwatch. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include "agent.h"
 #include "cli.h"
@@ -58,8 +59,19 @@ static int cmd_help_config(void)
     return 0;
 }
 
+/* Every tailed file holds a descriptor: take the hard limit, not the usual soft 1024. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 static int cmd_run(const char *file)
 {
+    raise_fd_limit();
     struct hw_agent *a = hw_agent_new(file, HW_MODE_RUN);
     if (!a) {
         return 1;

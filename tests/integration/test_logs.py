@@ -212,5 +212,31 @@ def test_once_and_long_lines(t):
         shutil.rmtree(a.dir, ignore_errors=True)
 
 
-TAP().run([test_filters_exact, test_once_and_long_lines, test_rotation_create,
+def test_corrupt_state(t):
+    a = Agent({})
+    log = os.path.join(a.dir, "c.log")
+    with open(log, "w") as f:
+        f.write("ERROR a\nERROR b\n")
+    os.makedirs(os.path.join(a.dir, "state"))
+    with open(os.path.join(a.dir, "state", "state.json"), "w") as f:
+        f.write('{"format":"hostwatch-state/1","instances":{"logs:app":{"files":[]}},"crc32":7}')
+    a.write_config(config([source(log, [{"metric": "e_total", "regex": "ERROR"}])]))
+    try:
+        a.start()
+        t.ok(wait_until(lambda: a.metrics().get("e_total") == 2.0, 5),
+             "corrupt state: lines counted from start_at", a.read_log())
+        log_text = a.read_log()
+        t.ok("state file not used" in log_text and "checksum mismatch" in log_text,
+             "corrupt state: reported with its reason", log_text)
+        kept = [n for n in os.listdir(os.path.join(a.dir, "state")) if ".corrupt-" in n]
+        t.eq(len(kept), 1, "corrupt state: kept aside for inspection")
+        t.eq(a.stop(), 0, "SIGTERM exits 0")
+        with open(os.path.join(a.dir, "state", "state.json")) as f:
+            t.ok('"logs:app"' in f.read(), "a fresh state file is written at exit")
+    finally:
+        a.stop()
+        shutil.rmtree(a.dir, ignore_errors=True)
+
+
+TAP().run([test_corrupt_state, test_filters_exact, test_once_and_long_lines, test_rotation_create,
            test_rotation_copytruncate])

@@ -219,6 +219,8 @@ static const struct row rows[] = {
     {"[a, b = *]", "p q", 1, NULL},
     {"[t, msg]", "[12:00 UTC] hello", 1, "$t=12:00 UTC|$msg=hello"},
     {"[a, b]", "x \"say \\\"hi\\\" now\"", 1, "$b=say \\\"hi\\\" now"},
+    {"[a, b = \"say \\\\\\\"hi\\\\\\\"\"]", "x \"say \\\"hi\\\"\"", 1, NULL},
+    {"[a, b = \"say \\\"hi\\\"\"]", "x \"say \\\"hi\\\"\"", 0, NULL},
     {"[a, b]", "[x y", 1, "$a=[x|$b=y"},
     {"[a, b]", "  x \t  y  ", 1, "$a=x|$b=y"},
     {"[w1 = %^ERR%, w2]", "ERROR x", 1, NULL},
