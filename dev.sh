@@ -171,8 +171,9 @@ run_fuzzers() {
         [fuzz_cwpattern]="$TOP/tests/fuzz/seeds/cwpattern"
         [fuzz_logline]="$TOP/tests/fuzz/seeds/logline"
         [fuzz_state]="$TOP/tests/fuzz/seeds/state"
+        [fuzz_fsfo]="$TOP/tests/fuzz/seeds/fsfo $TOP/tests/fixtures/fsfo"
     )
-    for f in fuzz_config fuzz_procfs fuzz_http fuzz_cwpattern fuzz_logline fuzz_state; do
+    for f in fuzz_config fuzz_procfs fuzz_http fuzz_cwpattern fuzz_logline fuzz_state fuzz_fsfo; do
         local corpus="$TOP/build/fuzz/corpus/$f" dirs=()
         mkdir -p "$corpus"
         for d in ${seeds[$f]}; do

@@ -54,7 +54,8 @@ int hw_agent_create_inst(struct hw_agent *a, struct hw_inst *in, const struct hw
                          .state_dir = cfg->agent.state_dir,
                          .mode = a->mode,
                          .request_publish = request_publish,
-                         .core = a};
+                         .core = a,
+                         .health = a->health};
     int rc = in->ic->col ? in->ic->col->create(in->ic->conf, &ctx, &in->state)
                          : in->ic->exp->create(in->ic->conf, &ctx, &in->state);
     if (rc != 0) {
@@ -260,7 +261,9 @@ struct hw_agent *hw_agent_new(const char *config_path, enum hw_mode mode)
     set_paths(&a->paths, a->cfg);
     a->reg = hw_registry_new();
     a->loop = hw_loop_new();
-    if (!a->reg || !a->loop || !(a->self = hw_selfmetrics_new(a->reg))) {
+    a->health = hw_health_new();
+    if (!a->reg || !a->loop || !a->health || hw_health_set(a->health, &a->cfg->health) != 0 ||
+        !(a->self = hw_selfmetrics_new(a->reg))) {
         hw_error("agent", "out of memory", "%s", "");
         hw_agent_free(a);
         return NULL;
@@ -294,6 +297,7 @@ void hw_agent_free(struct hw_agent *a)
         hw_loop_remove(a->loop, a->ckpt_timer);
     }
     hw_selfmetrics_free(a->self);
+    hw_health_free(a->health);
     hw_registry_free(a->reg);
     hw_loop_free(a->loop);
     hw_config_free(a->cfg);

@@ -30,6 +30,7 @@ struct hw_agent {
     struct hw_registry *reg;
     struct hw_loop *loop;
     struct hw_selfmetrics *self;
+    struct hw_health *health;
     struct hw_paths paths; /* strings owned by cfg */
     struct hw_inst *insts; /* cfg->ncollectors collectors, then exporters */
     size_t ninsts;

@@ -19,8 +19,7 @@ void hw_cli_usage(FILE *f)
           "  hostwatch test-filter --regex RE | --pattern PATTERN [--value V] LOGFILE...\n"
           "                                    show what filters match; exit 0 on a match,\n"
           "                                    1 on none, 2 on error\n"
-          "  hostwatch health [-c FILE]        exit 0 when the health rules hold (not built "
-          "yet)\n"
+          "  hostwatch health [-c FILE]        exit 0 when the running agent's health rules hold\n"
           "  hostwatch --version | --help | --help-config\n"
           "\n"
           "The config defaults to $HOSTWATCH_CONFIG, else " HW_SYSCONFDIR

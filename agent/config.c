@@ -50,7 +50,7 @@ static const struct hw_opt exporter_common_opts[] = {
     HW_OPT_END,
 };
 
-static const char *const top_keys[] = {"agent", "collectors", "exporters", NULL};
+static const char *const top_keys[] = {"agent", "collectors", "exporters", "health", NULL};
 
 void hw_config_free(struct hw_config *cfg)
 {
@@ -68,6 +68,7 @@ void hw_config_free(struct hw_config *cfg)
     }
     free(cfg->insts);
     hw_opt_free(hw_agent_opts, &cfg->agent);
+    hw_opt_free(hw_health_opts, &cfg->health);
     free(cfg->file);
     free(cfg);
 }
@@ -344,6 +345,9 @@ static struct hw_config *config_from_json(const json_t *root, const char *name, 
     const json_t *agent = json_object_get(root, "agent");
     errs += hw_opt_parse(hw_agent_opts, &cfg->agent, agent, "agent", d);
     agent_env_defaults(&cfg->agent, agent);
+    int herrs = hw_opt_parse(hw_health_opts, &cfg->health, json_object_get(root, "health"),
+                             "health", d);
+    errs += herrs + hw_health_validate(&cfg->health, "health.rules", d);
     errs += parse_section(cfg, &cap, root, 1, d);
     errs += parse_section(cfg, &cap, root, 0, d);
     errs += check_unique_names(cfg, d);

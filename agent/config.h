@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "health.h"
 #include "plugin.h"
 
 struct hw_diag;
@@ -32,6 +33,7 @@ struct hw_inst_conf {
 struct hw_config {
     char *file;
     struct hw_agent_conf agent;
+    struct hw_health_conf health;
     struct hw_inst_conf *insts; /* collectors first, then exporters */
     size_t ncollectors, nexporters;
 };

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "config.h"
 #include "diag.h"
+#include "healthcmd.h"
 #include "once.h"
 #include "testfilter.h"
 #include "version.h"
@@ -103,8 +104,7 @@ int main(int argc, char **argv)
     case HW_CMD_TEST_FILTER:
         return hw_test_filter_run(&cli, stdout);
     case HW_CMD_HEALTH:
-        fprintf(stderr, "hostwatch: health: not built yet\n");
-        return 2;
+        return hw_health_command(cli.config, stdout);
     case HW_CMD_RUN:
     default:
         return cmd_run(cli.config);

@@ -233,7 +233,7 @@ static const char *type_name(enum hw_opt_type t)
                                         "a size string",     "an array of strings",
                                         "an object of strings", "an array of numbers",
                                         "an object",         "an array of objects",
-                                        "a number or a string"};
+                                        "a number or a string", "a number"};
     return names[t];
 }
 
@@ -398,6 +398,8 @@ static int type_matches(enum hw_opt_type t, const json_t *v)
         return json_is_object(v);
     case HW_OPT_SCALAR:
         return json_is_string(v) || json_is_number(v);
+    case HW_OPT_OPTNUM:
+        return json_is_number(v);
     }
     return 0;
 }
@@ -492,6 +494,9 @@ static int parse_value(const struct hw_opt *o, void *conf, const json_t *v, cons
     case HW_OPT_OBJLIST:
         opt_free_one(o, conf);
         return parse_object_list(o, conf, v, path, d);
+    case HW_OPT_OPTNUM:
+        *FIELD(conf, o, struct hw_optnum) = (struct hw_optnum){1, json_number_value(v)};
+        return check_bounds(o, json_number_value(v), path, d, "value");
     case HW_OPT_SCALAR:
         if (json_is_number(v)) {
             char num[HW_DOUBLE_LEN];
@@ -540,6 +545,9 @@ static int apply_default(const struct hw_opt *o, void *conf, const char *path, s
     case HW_OPT_STRMAP:
     case HW_OPT_DBLLIST:
     case HW_OPT_OBJLIST:
+        return 0;
+    case HW_OPT_OPTNUM:
+        *FIELD(conf, o, struct hw_optnum) = (struct hw_optnum){0, 0};
         return 0;
     default:
         if (o->type == HW_OPT_STRING || o->type == HW_OPT_SCALAR) {

@@ -23,6 +23,12 @@ enum hw_opt_type {
     HW_OPT_OBJECT,   /* nested struct at offset described by sub */
     HW_OPT_OBJLIST,  /* struct hw_objlist of elements described by sub, elem_size each */
     HW_OPT_SCALAR,   /* char *: a string, or a number kept as its text */
+    HW_OPT_OPTNUM,   /* struct hw_optnum: a number that may be absent */
+};
+
+struct hw_optnum {
+    int set;
+    double v;
 };
 
 struct hw_strlist {

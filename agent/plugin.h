@@ -11,6 +11,7 @@
 #include "registry.h"
 
 struct hw_diag;
+struct hw_health;
 struct hw_loop;
 
 /* Where the host's filesystems are seen from (a container points these at bind mounts). */
@@ -39,6 +40,7 @@ struct hw_ctx {
      * the core coalesces requests. */
     void (*request_publish)(void *core);
     void *core;
+    struct hw_health *health; /* the agent's health rules (thread-safe), for /healthz */
 };
 
 /* A collector's common keys (handled by the core, not by the plugin's table). */

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "collectors/disk.h"
+#include "collectors/fsfo.h"
 #include "collectors/logs.h"
 #include "collectors/memory.h"
 #include "exporters/prometheus.h"
@@ -11,6 +12,7 @@ const struct hw_collector *const hw_collectors[] = {
     &hw_collector_memory,
     &hw_collector_disk,
     &hw_collector_logs,
+    &hw_collector_fsfo,
     NULL,
 };
 

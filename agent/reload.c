@@ -240,6 +240,9 @@ int hw_agent_reload(struct hw_agent *a)
         return -1;
     }
     reload_commit(a, &r);
+    if (hw_health_set(a->health, &a->cfg->health) != 0) {
+        hw_error("agent", "reload: health rules not replaced (out of memory)", "%s", "");
+    }
     hw_log_set_level((enum hw_log_level)a->cfg->agent.log_level);
     hw_selfmetrics_reloaded(a->self, 1);
     hw_info("agent", "configuration reloaded", "file=%s", a->config_path);

@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "health.h"
 #include "log.h"
 #include "prom_text.h"
 
@@ -60,6 +61,7 @@ struct prom_cache {
 struct prom_state {
     const struct prom_conf *conf;
     struct hw_registry *reg;
+    struct hw_health *health;
     struct MHD_Daemon *daemon;
     struct sockaddr_storage addr;
     unsigned view;
@@ -216,6 +218,11 @@ static int cache_refresh(struct prom_state *st)
     return 0;
 }
 
+const char *prom_conf_listen(const void *conf)
+{
+    return ((const struct prom_conf *)conf)->listen;
+}
+
 int prom_accepts_gzip(const char *accept_encoding)
 {
     if (!accept_encoding) {
@@ -280,6 +287,29 @@ static enum MHD_Result serve_metrics(struct prom_state *st, struct MHD_Connectio
     return ret;
 }
 
+/* 200 "ok" when every health rule holds on the current snapshot, else 503 with the failing
+ * rule; the body is built per request, so it goes out as a copy. */
+static enum MHD_Result serve_healthz(struct prom_state *st, struct MHD_Connection *c)
+{
+    char why[512];
+    const struct hw_snapshot *snap = hw_registry_acquire(st->reg);
+    int ok = st->health ? hw_health_eval(st->health, snap, why, sizeof(why)) : 1;
+    hw_snapshot_release(snap);
+    if (!st->health) {
+        snprintf(why, sizeof(why), "ok\n");
+    }
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(why), why, MHD_RESPMEM_MUST_COPY);
+    if (!r) {
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    enum MHD_Result ret = MHD_queue_response(c, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 static const char landing_page[] =
     "<html><head><title>hostwatch</title></head><body><h1>hostwatch</h1>"
     "<p><a href=\"/metrics\">Metrics</a> &middot; <a href=\"/healthz\">Health</a></p>"
@@ -335,8 +365,7 @@ static enum MHD_Result prom_route(struct prom_state *st, struct MHD_Connection *
                           ready ? "Ready.\n" : "Not ready.\n");
     }
     if (strcmp(url, "/healthz") == 0) {
-        /* No health rules exist yet in this build, so the rule set holds vacuously. */
-        return reply_text(c, MHD_HTTP_OK, "ok\n");
+        return serve_healthz(st, c);
     }
     if (strcmp(url, "/") == 0) {
         struct MHD_Response *r = MHD_create_response_from_buffer(
@@ -373,6 +402,7 @@ static int prom_create(const void *conf, const struct hw_ctx *ctx, void **state)
     }
     st->conf = conf;
     st->reg = ctx->reg;
+    st->health = ctx->health;
     st->view = st->conf->names == 1 ? HW_VIEW_CW : HW_VIEW_NODE;
     const char *why;
     if (pthread_mutex_init(&st->lock, NULL) != 0) {

@@ -12,7 +12,8 @@
 enum cwp_kind { CWP_ALL, CWP_TERMS, CWP_JSON, CWP_DELIMITED, CWP_REGEX };
 
 /* One extracted field. Names are "$name" for delimited fields and the selector text
- * ("$.a.b[0]") for JSON ones. Values point into the line or into the match's scratch. */
+ * ("$.a.b[0]") for JSON ones. Values point into the line or into memory the match owns
+ * (its scratch, its parsed JSON) and stay valid until the next cwp_match on it. */
 struct cwp_field {
     const char *name;
     const char *value;
@@ -23,7 +24,7 @@ struct cwp_field {
 struct cwp_match {
     struct cwp_field fields[CWP_MAX_FIELDS];
     size_t nfields;
-    char *scratch; /* JSON values rendered as text, unquoted delimited groups */
+    char *scratch; /* JSON numbers rendered as text, positional names ("$7") */
     size_t scratch_len, scratch_cap;
     void *json; /* parsed JSON of the last line (json_t *), owned */
     /* Internal state, reset by cwp_match and owned like scratch: */
