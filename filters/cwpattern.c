@@ -337,7 +337,7 @@ struct cwp *cwp_compile(const char *pattern, char *err, size_t errlen, size_t *e
         *err_col = 0;
     }
     if (!p) {
-        cwp_fail(&ps, 0, "out of memory");
+        (void)cwp_fail(&ps, 0, "out of memory");
         return NULL;
     }
     p->root = CWP_NONE;

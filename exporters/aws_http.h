@@ -1,0 +1,43 @@
+/* A small HTTP client for AWS endpoints on libcurl (loaded lazily through awslib): one easy
+ * handle per client, so connections and TLS sessions are reused across requests. Used from
+ * one thread at a time. */
+#ifndef HW_AWS_HTTP_H
+#define HW_AWS_HTTP_H
+
+#include <stddef.h>
+
+#include "awslib.h"
+#include "buf.h"
+
+#define AWS_HTTP_MAX_BODY (1u << 20) /* larger answers are an error, not a memory hazard */
+
+struct aws_http_opts {
+    long connect_timeout_ms;
+    long timeout_ms;
+    int tls_verify;      /* 1 unless a config key turned it off for a custom endpoint */
+    const char *ca_file; /* NULL: the system store */
+};
+
+struct aws_http_resp {
+    long status;      /* 0 when no HTTP answer came (see error) */
+    struct hw_buf body;
+    int transport_error; /* a connection error or timeout: retryable */
+    char error[256];     /* what went wrong, for the log */
+};
+
+struct aws_http;
+
+struct aws_http *aws_http_new(const struct awslib *lib, const struct aws_http_opts *o);
+void aws_http_free(struct aws_http *h);
+/* method "GET" "PUT" "POST"; headers "Name: value". resp->body is reset first. 0 when an HTTP
+ * answer arrived (any status), -1 otherwise. */
+int aws_http_request(struct aws_http *h, const char *method, const char *url,
+                     const char *const *headers, size_t nheaders, const void *body, size_t len,
+                     struct aws_http_resp *resp);
+void aws_http_resp_free(struct aws_http_resp *r);
+
+/* Plain http:// only to loopback or link-local hosts (IMDS, ECS agent, tests); https anywhere.
+ * 1 allowed, 0 not (why says why). */
+int aws_url_allowed(const char *url, const char **why);
+
+#endif

@@ -1,0 +1,13 @@
+/* Shared between the AWS credential modules only. */
+#ifndef HW_AWS_INTERNAL_H
+#define HW_AWS_INTERNAL_H
+
+#include "aws_credentials.h"
+
+int aws_imds_get(struct aws_http *http, const char *path, char *out, size_t len);
+int aws_creds_from_web_identity(struct aws_http *http, const char *region, struct aws_creds *c,
+                                char *why, size_t len);
+int aws_creds_from_ecs(struct aws_http *http, struct aws_creds *c, char *why, size_t len);
+int aws_creds_from_imds(struct aws_http *http, struct aws_creds *c, char *why, size_t len);
+
+#endif
