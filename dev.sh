@@ -17,7 +17,7 @@ BUILD_PKGS="build-essential autoconf automake libtool pkg-config libcurl4-openss
   libjansson-dev libpcre2-dev libprotobuf-c-dev protobuf-c-compiler libmicrohttpd-dev zlib1g-dev
   libsnappy-dev libcmocka-dev"
 TEST_PKGS="python3 python3-botocore prometheus logrotate valgrind cppcheck clang curl"
-BENCH_PKGS="wrk prometheus-node-exporter"
+BENCH_PKGS="wrk prometheus-node-exporter mtail time"
 
 say() { printf '==> %s\n' "$*" >&2; }
 
@@ -172,8 +172,11 @@ run_fuzzers() {
         [fuzz_logline]="$TOP/tests/fuzz/seeds/logline"
         [fuzz_state]="$TOP/tests/fuzz/seeds/state"
         [fuzz_fsfo]="$TOP/tests/fuzz/seeds/fsfo $TOP/tests/fixtures/fsfo"
+        [fuzz_spool]="$TOP/tests/fuzz/seeds/spool"
+        [fuzz_sigv4]="$TOP/tests/fuzz/seeds/sigv4"
     )
-    for f in fuzz_config fuzz_procfs fuzz_http fuzz_cwpattern fuzz_logline fuzz_state fuzz_fsfo; do
+    for f in fuzz_config fuzz_procfs fuzz_http fuzz_cwpattern fuzz_logline fuzz_state fuzz_fsfo \
+        fuzz_spool fuzz_sigv4; do
         local corpus="$TOP/build/fuzz/corpus/$f" dirs=()
         mkdir -p "$corpus"
         for d in ${seeds[$f]}; do
@@ -194,6 +197,7 @@ cmd_bench() {
     ensure_pkgs "$BUILD_PKGS $BENCH_PKGS"
     build release CFLAGS="-O2 -g"
     "$TOP/bench/run.sh" "$TOP/build/release/hostwatch"
+    "$TOP/bench/logs.sh" "$TOP/build/release/hostwatch"
 }
 
 case "${1:-}" in

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "agent.h"
+#include "exporters/cloudwatch.h"
 #include "exporters/prom_text.h"
 #include "log.h"
 
@@ -64,11 +65,28 @@ int hw_snapshot_to_json(const struct hw_snapshot *snap, struct hw_buf *out)
     return out->oom ? -1 : 0;
 }
 
+/* The bodies each configured CloudWatch exporter (or a default one) would send. */
+static int once_cloudwatch(const struct hw_agent *a, const struct hw_snapshot *snap, FILE *out)
+{
+    int found = 0, rc = 0;
+    for (size_t i = a->cfg->ncollectors; i < a->cfg->ncollectors + a->cfg->nexporters; i++) {
+        if (a->cfg->insts[i].exp == &hw_exporter_cloudwatch) {
+            found = 1;
+            rc |= cw_print_bodies(a->cfg->insts[i].conf, snap, out);
+        }
+    }
+    if (!found) {
+        fprintf(stderr, "hostwatch: once --format cloudwatch: no exporters.cloudwatch in the "
+                        "config\n");
+        return -1;
+    }
+    return rc;
+}
+
 int hw_once_run(const char *config_path, enum hw_once_format fmt, FILE *out)
 {
-    if (fmt == HW_FMT_OPENMETRICS || fmt == HW_FMT_CLOUDWATCH) {
-        fprintf(stderr, "hostwatch: once --format %s: not built yet\n",
-                fmt == HW_FMT_OPENMETRICS ? "openmetrics" : "cloudwatch");
+    if (fmt == HW_FMT_OPENMETRICS) {
+        fprintf(stderr, "hostwatch: once --format openmetrics: not built yet\n");
         return 2;
     }
     struct hw_agent *a = hw_agent_new(config_path, HW_MODE_ONCE);
@@ -88,6 +106,8 @@ int hw_once_run(const char *config_path, enum hw_once_format fmt, FILE *out)
     int rc = 0;
     if (fmt == HW_FMT_JSON) {
         rc = hw_snapshot_to_json(snap, &b);
+    } else if (fmt == HW_FMT_CLOUDWATCH) {
+        rc = once_cloudwatch(a, snap, out);
     } else {
         prom_text_render(&b, snap, HW_VIEW_NODE);
         rc = b.oom ? -1 : 0;

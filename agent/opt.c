@@ -202,6 +202,12 @@ static void opt_free_one(const struct hw_opt *o, void *conf)
     case HW_OPT_OBJECT:
         hw_opt_free(o->sub, FIELD(conf, o, char));
         break;
+    case HW_OPT_JSON: {
+        json_t **j = FIELD(conf, o, json_t *);
+        json_decref(*j);
+        *j = NULL;
+        break;
+    }
     case HW_OPT_OBJLIST: {
         struct hw_objlist *l = FIELD(conf, o, struct hw_objlist);
         for (size_t i = 0; i < l->n; i++) {
@@ -233,7 +239,7 @@ static const char *type_name(enum hw_opt_type t)
                                         "a size string",     "an array of strings",
                                         "an object of strings", "an array of numbers",
                                         "an object",         "an array of objects",
-                                        "a number or a string", "a number"};
+                                        "a number or a string", "a number", "JSON"};
     return names[t];
 }
 
@@ -400,6 +406,8 @@ static int type_matches(enum hw_opt_type t, const json_t *v)
         return json_is_string(v) || json_is_number(v);
     case HW_OPT_OPTNUM:
         return json_is_number(v);
+    case HW_OPT_JSON:
+        return 1;
     }
     return 0;
 }
@@ -494,6 +502,10 @@ static int parse_value(const struct hw_opt *o, void *conf, const json_t *v, cons
     case HW_OPT_OBJLIST:
         opt_free_one(o, conf);
         return parse_object_list(o, conf, v, path, d);
+    case HW_OPT_JSON:
+        opt_free_one(o, conf);
+        *FIELD(conf, o, json_t *) = json_deep_copy(v);
+        return 0;
     case HW_OPT_OPTNUM:
         *FIELD(conf, o, struct hw_optnum) = (struct hw_optnum){1, json_number_value(v)};
         return check_bounds(o, json_number_value(v), path, d, "value");
@@ -548,6 +560,9 @@ static int apply_default(const struct hw_opt *o, void *conf, const char *path, s
         return 0;
     case HW_OPT_OPTNUM:
         *FIELD(conf, o, struct hw_optnum) = (struct hw_optnum){0, 0};
+        return 0;
+    case HW_OPT_JSON:
+        *FIELD(conf, o, json_t *) = def ? json_loads(def, JSON_DECODE_ANY, NULL) : NULL;
         return 0;
     default:
         if (o->type == HW_OPT_STRING || o->type == HW_OPT_SCALAR) {

@@ -24,6 +24,7 @@ enum hw_opt_type {
     HW_OPT_OBJLIST,  /* struct hw_objlist of elements described by sub, elem_size each */
     HW_OPT_SCALAR,   /* char *: a string, or a number kept as its text */
     HW_OPT_OPTNUM,   /* struct hw_optnum: a number that may be absent */
+    HW_OPT_JSON,     /* json_t *: any JSON value, kept for the plugin's validate() */
 };
 
 struct hw_optnum {

@@ -5,6 +5,7 @@
 #include "collectors/fsfo.h"
 #include "collectors/logs.h"
 #include "collectors/memory.h"
+#include "exporters/cloudwatch.h"
 #include "exporters/prometheus.h"
 #include "plugin.h"
 
@@ -18,6 +19,7 @@ const struct hw_collector *const hw_collectors[] = {
 
 const struct hw_exporter *const hw_exporters[] = {
     &hw_exporter_prometheus,
+    &hw_exporter_cloudwatch,
     NULL,
 };
 

@@ -1,21 +1,18 @@
 /* AWS Signature Version 4: canonical request, string to sign, signing key and Authorization
  * header, following the rules of AWS's SigV4 test suite for non-S3 services. */
-#if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
+#ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L /* gmtime_r */
 #endif
 
 #include "exporters/sigv4.h"
 
-#include <limits.h>
+#include "exporters/awslib.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #define SIGV4_ALGORITHM "AWS4-HMAC-SHA256"
 #define SIGV4_TERMINATOR "aws4_request"
@@ -231,7 +228,7 @@ static int sigv4_check_date(const char *d)
 /* Everything the canonical request and the string to sign depend on. */
 static int sigv4_check_request(const struct sigv4_input *in)
 {
-    if (in == NULL) {
+    if (in == NULL || in->crypto == NULL) {
         return SIGV4_EINVAL;
     }
     int rc = sigv4_check(in->method, SIGV4_TOKEN, SIGV4_METHOD_MAX);
@@ -600,7 +597,7 @@ static int sigv4_payload_hash(const struct sigv4_input *in, char out[SIGV4_HEX_L
         memcpy(out, in->payload_sha256_hex, SIGV4_HEX_LEN + 1);
         return SIGV4_OK;
     }
-    return sigv4_sha256_hex(in->payload, in->payload_len, out);
+    return sigv4_sha256_hex(in->crypto, in->payload, in->payload_len, out);
 }
 
 int sigv4_canonical_request(const struct sigv4_input *in, char **out)
@@ -641,7 +638,7 @@ int sigv4_string_to_sign(const struct sigv4_input *in, const char *creq, char **
     char hash[SIGV4_HEX_LEN + 1];
     int rc = sigv4_check_request(in);
     if (rc == SIGV4_OK) {
-        rc = sigv4_sha256_hex(creq, strlen(creq), hash);
+        rc = sigv4_sha256_hex(in->crypto, creq, strlen(creq), hash);
     }
     if (rc != SIGV4_OK) {
         return rc;
@@ -665,26 +662,19 @@ int sigv4_string_to_sign(const struct sigv4_input *in, const char *creq, char **
     return SIGV4_OK;
 }
 
-static int sigv4_hmac(const unsigned char *key, size_t keylen, const void *msg, size_t n,
-                      unsigned char out[SIGV4_KEY_LEN])
+static int sigv4_hmac(const struct awslib *crypto, const unsigned char *key, size_t keylen,
+                      const void *msg, size_t n, unsigned char out[SIGV4_KEY_LEN])
 {
-    unsigned int len = 0;
-    if (keylen > INT_MAX) {
-        return SIGV4_EINVAL;
-    }
-    if (HMAC(EVP_sha256(), key, (int)keylen, msg, n, out, &len) == NULL || len != SIGV4_KEY_LEN) {
-        return SIGV4_ECRYPTO;
-    }
-    return SIGV4_OK;
+    return awslib_hmac_sha256(crypto, key, keylen, msg, n, out) == 0 ? SIGV4_OK : SIGV4_ECRYPTO;
 }
 
 /* The derivation chain date -> region -> service -> "aws4_request"; every intermediate key and
  * the "AWS4" + secret buffer live on the stack and are wiped before returning. */
-int sigv4_signing_key(const char *secret_key, const char *date8, const char *region,
-                      const char *service, unsigned char key[SIGV4_KEY_LEN])
+int sigv4_signing_key(const struct awslib *crypto, const char *secret_key, const char *date8,
+                      const char *region, const char *service, unsigned char key[SIGV4_KEY_LEN])
 {
-    if (secret_key == NULL || *secret_key == '\0' || date8 == NULL || strlen(date8) != 8 ||
-        strspn(date8, "0123456789") != 8 || key == NULL) {
+    if (crypto == NULL || secret_key == NULL || *secret_key == '\0' || date8 == NULL ||
+        strlen(date8) != 8 || strspn(date8, "0123456789") != 8 || key == NULL) {
         return SIGV4_EINVAL;
     }
     int rc = sigv4_check(region, SIGV4_NAME, SIGV4_NAME_MAX);
@@ -703,21 +693,21 @@ int sigv4_signing_key(const char *secret_key, const char *date8, const char *reg
     unsigned char k2[SIGV4_KEY_LEN];
     memcpy(kbuf, "AWS4", 4);
     memcpy(kbuf + 4, secret_key, slen);
-    rc = sigv4_hmac(kbuf, 4 + slen, date8, 8, k1);
+    rc = sigv4_hmac(crypto, kbuf, 4 + slen, date8, 8, k1);
     if (rc == SIGV4_OK) {
-        rc = sigv4_hmac(k1, sizeof(k1), region, strlen(region), k2);
+        rc = sigv4_hmac(crypto, k1, sizeof(k1), region, strlen(region), k2);
     }
     if (rc == SIGV4_OK) {
-        rc = sigv4_hmac(k2, sizeof(k2), service, strlen(service), k1);
+        rc = sigv4_hmac(crypto, k2, sizeof(k2), service, strlen(service), k1);
     }
     if (rc == SIGV4_OK) {
-        rc = sigv4_hmac(k1, sizeof(k1), SIGV4_TERMINATOR, strlen(SIGV4_TERMINATOR), key);
+        rc = sigv4_hmac(crypto, k1, sizeof(k1), SIGV4_TERMINATOR, strlen(SIGV4_TERMINATOR), key);
     }
-    OPENSSL_cleanse(kbuf, sizeof(kbuf));
-    OPENSSL_cleanse(k1, sizeof(k1));
-    OPENSSL_cleanse(k2, sizeof(k2));
+    crypto->cleanse(kbuf, sizeof(kbuf));
+    crypto->cleanse(k1, sizeof(k1));
+    crypto->cleanse(k2, sizeof(k2));
     if (rc != SIGV4_OK) {
-        OPENSSL_cleanse(key, SIGV4_KEY_LEN);
+        crypto->cleanse(key, SIGV4_KEY_LEN);
     }
     return rc;
 }
@@ -768,12 +758,12 @@ int sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out)
     }
     memcpy(date8, in->amz_date, 8);
     date8[8] = '\0';
-    rc = sigv4_signing_key(in->secret_key, date8, in->region, in->service, key);
+    rc = sigv4_signing_key(in->crypto, in->secret_key, date8, in->region, in->service, key);
     if (rc != SIGV4_OK) {
         goto fail;
     }
-    rc = sigv4_hmac(key, sizeof(key), sts, strlen(sts), sig);
-    OPENSSL_cleanse(key, sizeof(key));
+    rc = sigv4_hmac(in->crypto, key, sizeof(key), sts, strlen(sts), sig);
+    in->crypto->cleanse(key, sizeof(key));
     if (rc != SIGV4_OK) {
         goto fail;
     }
@@ -799,19 +789,18 @@ int sigv4_amz_date(time_t t, char out[SIGV4_DATE_LEN + 1])
     return SIGV4_OK;
 }
 
-int sigv4_sha256_hex(const void *data, size_t len, char out[SIGV4_HEX_LEN + 1])
+int sigv4_sha256_hex(const struct awslib *crypto, const void *data, size_t len,
+                     char out[SIGV4_HEX_LEN + 1])
 {
     static const unsigned char empty = 0;
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    if (out == NULL || (data == NULL && len > 0)) {
+    unsigned char md[SIGV4_KEY_LEN];
+    if (crypto == NULL || out == NULL || (data == NULL && len > 0)) {
         return SIGV4_EINVAL;
     }
-    if (EVP_Digest(data != NULL ? data : &empty, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
-        mdlen != SIGV4_KEY_LEN) {
+    if (awslib_sha256(crypto, data != NULL ? data : &empty, len, md) != 0) {
         return SIGV4_ECRYPTO;
     }
-    sigv4_hex(md, mdlen, out);
+    sigv4_hex(md, sizeof(md), out);
     return SIGV4_OK;
 }
 

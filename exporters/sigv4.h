@@ -1,11 +1,14 @@
 /* AWS Signature Version 4 (AWS4-HMAC-SHA256), header-based: the Authorization header for
  * CloudWatch (service "monitoring"), CloudWatch Logs ("logs"), Amazon Managed Prometheus ("aps")
- * and other non-S3 services. Pure computation: no clock, no I/O, no global state. */
+ * and other non-S3 services. Pure computation: no clock, no I/O, no global state. SHA-256 and
+ * HMAC come from the libcrypto that awslib_open() loaded, so nothing here links OpenSSL. */
 #ifndef HW_SIGV4_H
 #define HW_SIGV4_H
 
 #include <stddef.h>
 #include <time.h>
+
+struct awslib; /* exporters/awslib.h */
 
 #define SIGV4_DATE_LEN 16    /* "20150830T123600Z" */
 #define SIGV4_HEX_LEN 64     /* lower-case hex SHA-256 / HMAC-SHA256 */
@@ -46,8 +49,9 @@ struct sigv4_input {
     const char *amz_date;           /* "YYYYMMDDTHHMMSSZ" (UTC), see sigv4_amz_date() */
     const char *access_key;
     const char *secret_key;
-    const char *session_token; /* NULL for long-term credentials */
-    int normalize_path;        /* 1 for every service but S3: drop "." ".." and empty segments */
+    const char *session_token;   /* NULL for long-term credentials */
+    int normalize_path;          /* 1 for every service but S3: drop "." ".." and empty segments */
+    const struct awslib *crypto; /* loaded libcrypto (required) */
 };
 
 struct sigv4_output {
@@ -62,7 +66,15 @@ struct sigv4_output {
  * and '/' is percent-encoded once more, so "%20" on the wire becomes "%2520" as non-S3 services
  * expect. Query names and values are percent-decoded (valid %XX only) and re-encoded with the
  * same unreserved set; '+' is a literal plus ("%2B"), so send spaces as "%20". Empty '&' pieces
- * are ignored. */
+ * are ignored. Path normalisation drops empty, "." and ".." segments and keeps a trailing '/'
+ * only when the path ends in '/' ("/a/b/.." gives "/a", as botocore does).
+ *
+ * Refused (SIGV4_EINVAL): a missing or repeated host header, header names that are not HTTP
+ * tokens, control characters in header values, a path not starting with '/', a malformed
+ * amz_date. Limits (SIGV4_ETOOLONG): 256 headers, SIGV4_SECRET_MAX, SIGV4_ID_MAX,
+ * SIGV4_NAME_MAX, and an Authorization value longer than SIGV4_AUTH_MAX - 1. The signer copies
+ * the secret and derived keys only into stack buffers, wiped (OPENSSL_cleanse) before return.
+ * A NULL in->crypto is SIGV4_EINVAL. */
 int sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out);
 
 /* The canonical request of in, malloc'd into *out (for tests and debugging). */
@@ -72,15 +84,16 @@ int sigv4_canonical_request(const struct sigv4_input *in, char **out);
 int sigv4_string_to_sign(const struct sigv4_input *in, const char *creq, char **out);
 
 /* kSigning for (secret, date "YYYYMMDD", region, service); cacheable for that day. The caller
- * should OPENSSL_cleanse() key after use. */
-int sigv4_signing_key(const char *secret_key, const char *date8, const char *region,
-                      const char *service, unsigned char key[SIGV4_KEY_LEN]);
+ * should wipe key (crypto->cleanse) after use. */
+int sigv4_signing_key(const struct awslib *crypto, const char *secret_key, const char *date8,
+                      const char *region, const char *service, unsigned char key[SIGV4_KEY_LEN]);
 
-/* Formats t (UTC) as an X-Amz-Date value. Fails for years outside 0..9999. */
+/* Formats t (UTC) as an X-Amz-Date value. Fails for years outside 1000..9999. */
 int sigv4_amz_date(time_t t, char out[SIGV4_DATE_LEN + 1]);
 
 /* Lower-case hex SHA-256 of len bytes at data (data may be NULL when len is 0). */
-int sigv4_sha256_hex(const void *data, size_t len, char out[SIGV4_HEX_LEN + 1]);
+int sigv4_sha256_hex(const struct awslib *crypto, const void *data, size_t len,
+                     char out[SIGV4_HEX_LEN + 1]);
 
 /* Short English description of a sigv4_status. */
 const char *sigv4_strerror(int rc);

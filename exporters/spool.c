@@ -54,33 +54,18 @@ struct spool {
     struct spool_stats st;
 };
 
-static void spool_put32(uint8_t *p, uint32_t v)
+/* Little-endian integers of n bytes, independent of the host's byte order. */
+static void spool_put(uint8_t *p, uint64_t v, size_t n)
 {
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < n; i++) {
         p[i] = (uint8_t)(v >> (8 * i));
     }
 }
 
-static void spool_put64(uint8_t *p, uint64_t v)
-{
-    for (size_t i = 0; i < 8; i++) {
-        p[i] = (uint8_t)(v >> (8 * i));
-    }
-}
-
-static uint32_t spool_get32(const uint8_t *p)
-{
-    uint32_t v = 0;
-    for (size_t i = 0; i < 4; i++) {
-        v |= (uint32_t)p[i] << (8 * i);
-    }
-    return v;
-}
-
-static uint64_t spool_get64(const uint8_t *p)
+static uint64_t spool_get(const uint8_t *p, size_t n)
 {
     uint64_t v = 0;
-    for (size_t i = 0; i < 8; i++) {
+    for (size_t i = 0; i < n; i++) {
         v |= (uint64_t)p[i] << (8 * i);
     }
     return v;
@@ -179,8 +164,8 @@ static int spool_read_all(int fd, void *buf, size_t len)
 static int spool_write_file(const struct spool *sp, const char *tmp, const char *name,
                             const void *a, size_t alen, const void *b, size_t blen)
 {
-    const int fd = openat(sp->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-                          0600);
+    const int fd =
+        openat(sp->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         return -errno;
     }
@@ -214,18 +199,18 @@ static int spool_write_file(const struct spool *sp, const char *tmp, const char 
 static uint64_t spool_seq_load(const struct spool *sp)
 {
     uint8_t buf[SPOOL_SEQ_SIZE];
-    const int fd = openat(sp->dirfd, SPOOL_SEQ_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
-                                                         O_NONBLOCK);
+    const int fd =
+        openat(sp->dirfd, SPOOL_SEQ_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) {
         return 0;
     }
     const int rc = spool_read_all(fd, buf, sizeof(buf));
     (void)close(fd); /* read-only: nothing to lose */
     if (rc != 0 || memcmp(buf, SPOOL_SEQ_MAGIC, 8) != 0 ||
-        spool_get32(buf + 16) != spool_crc(0, buf, 16)) {
+        (uint32_t)spool_get(buf + 16, 4) != spool_crc(0, buf, 16)) {
         return 0;
     }
-    const uint64_t v = spool_get64(buf + 8);
+    const uint64_t v = spool_get(buf + 8, 8);
     return v > SPOOL_SEQ_LIMIT ? 0 : v;
 }
 
@@ -238,8 +223,8 @@ static int spool_seq_reserve(struct spool *sp)
     const uint64_t upto = sp->next_seq + SPOOL_SEQ_BLOCK;
     uint8_t buf[SPOOL_SEQ_SIZE];
     memcpy(buf, SPOOL_SEQ_MAGIC, 8);
-    spool_put64(buf + 8, upto);
-    spool_put32(buf + 16, spool_crc(0, buf, 16));
+    spool_put(buf + 8, upto, 8);
+    spool_put(buf + 16, spool_crc(0, buf, 16), 4);
     const int rc = spool_write_file(sp, SPOOL_SEQ_TMP, SPOOL_SEQ_FILE, buf, sizeof(buf), NULL, 0);
     if (rc == 0) {
         sp->reserved = upto;
@@ -250,12 +235,12 @@ static int spool_seq_reserve(struct spool *sp)
 /* Checks an entry header against the file size; fills it (seq is set by the caller). */
 static int spool_hdr_decode(const uint8_t *hdr, uint64_t file_size, struct spool_item *it)
 {
-    if (memcmp(hdr, SPOOL_MAGIC, 8) != 0 || spool_get32(hdr + 8) != SPOOL_VERSION ||
-        spool_get64(hdr + 24) != file_size - SPOOL_HEADER_SIZE) {
+    if (memcmp(hdr, SPOOL_MAGIC, 8) != 0 || (uint32_t)spool_get(hdr + 8, 4) != SPOOL_VERSION ||
+        spool_get(hdr + 24, 8) != file_size - SPOOL_HEADER_SIZE) {
         return SPOOL_BAD;
     }
-    it->kind = spool_get32(hdr + 12);
-    it->oldest_ts_ms = (int64_t)spool_get64(hdr + 16);
+    it->kind = (uint32_t)spool_get(hdr + 12, 4);
+    it->oldest_ts_ms = (int64_t)spool_get(hdr + 16, 8);
     it->size = file_size;
     return SPOOL_OK;
 }
@@ -334,7 +319,7 @@ static int spool_read_entry(const struct spool *sp, uint64_t seq, uint64_t expec
     uint32_t crc = spool_crc(0, hdr, 32);
     const uint64_t len = size - SPOOL_HEADER_SIZE;
     rc = data ? spool_read_data(fd, len, &crc, &buf) : spool_crc_stream(fd, len, &crc);
-    if (rc != 0 || crc != spool_get32(hdr + 32)) {
+    if (rc != 0 || crc != (uint32_t)spool_get(hdr + 32, 4)) {
         rc = (rc < 0 && spool_transient(-rc)) ? rc : SPOOL_BAD;
         goto fail;
     }
@@ -425,8 +410,8 @@ static void spool_idx_append(struct spool *sp, const struct spool_item *it)
 /* Deletes oldest entries until `entries` more entries of `bytes` more bytes fit the bounds. */
 static void spool_make_room(struct spool *sp, size_t entries, uint64_t bytes)
 {
-    while (sp->count > 0 && (sp->count + entries > SPOOL_MAX_ENTRIES ||
-                             sp->st.bytes + bytes > sp->max_bytes)) {
+    while (sp->count > 0 &&
+           (sp->count + entries > SPOOL_MAX_ENTRIES || sp->st.bytes + bytes > sp->max_bytes)) {
         const struct spool_item *it = &sp->items[sp->head];
         sp->st.dropped_entries++;
         sp->st.dropped_bytes += it->size;
@@ -625,7 +610,7 @@ struct spool *spool_open(const char *dir, uint64_t max_bytes, char *err, size_t 
     if (stored > sp->next_seq) {
         sp->next_seq = stored;
     }
-    what = "cannot read";
+    what = "cannot scan";
     rc = spool_scan(sp, &seqs);
     if (rc == 0) {
         rc = spool_load(sp, &seqs);
@@ -659,8 +644,7 @@ void spool_close(struct spool *sp)
     free(sp);
 }
 
-int spool_push(struct spool *sp, const void *data, size_t len, int64_t oldest_ts_ms,
-               uint32_t kind)
+int spool_push(struct spool *sp, const void *data, size_t len, int64_t oldest_ts_ms, uint32_t kind)
 {
     if (!sp || (!data && len > 0)) {
         return -EINVAL;
@@ -688,11 +672,11 @@ int spool_push(struct spool *sp, const void *data, size_t len, int64_t oldest_ts
     }
     uint8_t hdr[SPOOL_HEADER_SIZE];
     memcpy(hdr, SPOOL_MAGIC, 8);
-    spool_put32(hdr + 8, SPOOL_VERSION);
-    spool_put32(hdr + 12, kind);
-    spool_put64(hdr + 16, (uint64_t)oldest_ts_ms);
-    spool_put64(hdr + 24, (uint64_t)len);
-    spool_put32(hdr + 32, spool_crc(spool_crc(0, hdr, 32), data, len));
+    spool_put(hdr + 8, SPOOL_VERSION, 4);
+    spool_put(hdr + 12, kind, 4);
+    spool_put(hdr + 16, (uint64_t)oldest_ts_ms, 8);
+    spool_put(hdr + 24, (uint64_t)len, 8);
+    spool_put(hdr + 32, spool_crc(spool_crc(0, hdr, 32), data, len), 4);
     char tmp[SPOOL_NAME_MAX], name[SPOOL_NAME_MAX];
     spool_name(tmp, it.seq, SPOOL_TMP_EXT);
     spool_name(name, it.seq, SPOOL_EXT);
@@ -763,8 +747,8 @@ static size_t spool_find(const struct spool *sp, uint64_t seq)
 
 int spool_pop(struct spool *sp, uint64_t seq)
 {
-    const size_t i = (sp->count > 0 && sp->items[sp->head].seq == seq) ? sp->head
-                                                                         : spool_find(sp, seq);
+    const size_t i =
+        (sp->count > 0 && sp->items[sp->head].seq == seq) ? sp->head : spool_find(sp, seq);
     if (i == SIZE_MAX) {
         return -ENOENT;
     }

@@ -6,7 +6,8 @@
  * name order is sequence order. An entry is written as <seq>.entry.tmp, fsync'ed, renamed into
  * place and the directory fsync'ed, so it is either complete or absent. The file "next-seq"
  * reserves sequence numbers in blocks of SPOOL_SEQ_BLOCK, so they keep increasing across
- * restarts even when the spool was drained (they may jump by up to a block at a restart).
+ * restarts even when the spool was drained (they may jump by up to a block at a restart); it
+ * holds "HWSPSEQ1", the first unreserved number (8 bytes) and a CRC-32 of those 16 bytes.
  * At open every entry is validated; a bad one is renamed to <seq>.entry.corrupt (at most
  * SPOOL_MAX_ASIDE such files are kept, later ones are deleted) and never trusted. Leftover
  * .tmp files (a crash while writing) are removed at open; any other file is ignored.
@@ -22,9 +23,10 @@
  *       36  len  data
  *
  * Bounds: the size of all entry files (headers included) stays <= max_bytes and their count
- * <= SPOOL_MAX_ENTRIES; room is made by deleting the oldest entries (counted as dropped). Memory
- * holds an index (seq, size, oldest_ts_ms, kind) per entry, never the data, except the one
- * entry spool_peek hands out.
+ * <= SPOOL_MAX_ENTRIES; room is made by deleting the oldest entries (counted as dropped). On
+ * top of that the directory holds next-seq (20 bytes) and at most SPOOL_MAX_ASIDE set-aside
+ * files, each no larger than the entry it was. Memory holds an index (seq, size,
+ * oldest_ts_ms, kind) per entry, never the data, except the one entry spool_peek hands out.
  *
  * Delivery is at least once: deleting a delivered entry is not fsync'ed, so after a crash an
  * entry may be sent again.
@@ -82,8 +84,7 @@ void spool_close(struct spool *sp);
  * while the bounds would be exceeded. 0; -EFBIG (counted as refused) when SPOOL_HEADER_SIZE +
  * len exceeds max_bytes; -EINVAL; -EOVERFLOW when sequence numbers ran out; other -errno on
  * I/O errors (nothing stored). */
-int spool_push(struct spool *sp, const void *data, size_t len, int64_t oldest_ts_ms,
-               uint32_t kind);
+int spool_push(struct spool *sp, const void *data, size_t len, int64_t oldest_ts_ms, uint32_t kind);
 /* Reads the oldest entry into *e: 1 when returned, 0 when the spool is empty, -errno when it
  * could not be read for a reason that is not the entry's fault (out of memory or file
  * descriptors; the entry stays and a later call retries). An unreadable or corrupt entry is

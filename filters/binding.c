@@ -1,4 +1,4 @@
-/* memmem needs _GNU_SOURCE, which the build defines. */
+/* The literal prefilter searches with filters/finder.c (not memmem: see finder.h). */
 #include "binding.h"
 
 #include <ctype.h>
@@ -9,6 +9,7 @@
 
 #include "cwpattern.h"
 #include "diag.h"
+#include "finder.h"
 #include "regex.h"
 
 static const char *const type_choices[] = {"counter", "gauge", "histogram", NULL};
@@ -46,6 +47,7 @@ static const double default_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
 struct binding_label {
     char *source;   /* group name, "$field" or "$.path" */
     char *key;      /* label name */
+    int group;      /* regex group number of source, -1 when none */
 };
 
 struct binding {
@@ -57,9 +59,11 @@ struct binding {
     struct cwp_match cm;
     const char *literal; /* prefilter: owned by rx or cwp */
     size_t literal_len;
+    struct hw_finder finder; /* searches for literal */
     int value_const;     /* 1: value is the constant below */
     double value;
     char *value_src;     /* field/group the value comes from */
+    int value_group;     /* regex group number of value_src, -1 when none */
     struct binding_label labels[BINDING_MAX_LABELS];
     size_t nlabels;
     size_t max_series;
@@ -104,6 +108,18 @@ static void label_key_from(const char *src, char *out, size_t len)
 
 static int parse_number(const char *s, size_t len, double *out)
 {
+    /* Fast path: up to 15 decimal digits are exact in a double (what strtod would give). */
+    if (len > 0 && len <= 15) {
+        uint64_t n = 0;
+        size_t i = 0;
+        for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+            n = n * 10 + (uint64_t)(s[i] - '0');
+        }
+        if (i == len) {
+            *out = (double)n;
+            return 0;
+        }
+    }
     char tmp[64];
     if (len == 0 || len >= sizeof(tmp)) {
         return -1;
@@ -251,6 +267,7 @@ static int binding_setup_value(struct binding *b, const struct binding_conf *c)
         src++; /* "$name" names a regex group too */
     }
     b->value_src = strdup(src);
+    b->value_group = b->rx ? regex_group_number(b->rx, src) : -1;
     return b->value_src ? 0 : -1;
 }
 
@@ -293,12 +310,18 @@ struct binding *binding_new(const struct binding_conf *c, struct hw_registry *re
     }
     b->literal = b->rx ? regex_required_literal(b->rx, &b->literal_len)
                        : cwp_required_literal(b->cwp, &b->literal_len);
+    if (b->literal) {
+        hw_finder_init(&b->finder, b->literal, b->literal_len);
+    }
     for (size_t i = 0; i < c->labels.n && i < BINDING_MAX_LABELS; i++) {
         char key[128];
         const char *src = c->labels.v[i];
         label_key_from(src, key, sizeof(key));
         b->labels[i].source = strdup(b->rx && src[0] == '$' ? src + 1 : src);
         b->labels[i].key = strdup(key);
+        b->labels[i].group = b->rx && b->labels[i].source
+                                 ? regex_group_number(b->rx, b->labels[i].source)
+                                 : -1;
         b->nlabels++;
         if (!b->labels[i].source || !b->labels[i].key) {
             goto fail;
@@ -318,12 +341,12 @@ fail:
     return NULL;
 }
 
-/* The named field of the current match (regex group or pattern field). */
-static int binding_field(struct binding *b, const char *line, const char *name, const char **v,
-                         size_t *len)
+/* The named field of the current match (regex group, by its number, or pattern field). */
+static int binding_field(struct binding *b, const char *line, const char *name, int group,
+                         const char **v, size_t *len)
 {
     if (b->rx) {
-        return regex_group(b->rx, line, name, v, len);
+        return regex_group_at(b->rx, line, group, v, len);
     }
     return cwp_match_lookup(&b->cm, name, v, len);
 }
@@ -378,7 +401,7 @@ static int binding_update(struct binding *b, const struct binding_hit *hit)
 int binding_apply(struct binding *b, const char *line, size_t len, struct binding_hit *hit)
 {
     struct binding_hit local;
-    if (b->literal && !memmem(line, len, b->literal, b->literal_len)) {
+    if (b->literal && !hw_finder_find(&b->finder, line, len)) {
         return 0;
     }
     int m = b->rx ? regex_match(b->rx, line, len) : cwp_match(b->cwp, line, len, &b->cm);
@@ -390,7 +413,7 @@ int binding_apply(struct binding *b, const char *line, size_t len, struct bindin
     hit->value = b->value;
     const char *v;
     size_t vlen;
-    if (!b->value_const && (!binding_field(b, line, b->value_src, &v, &vlen) ||
+    if (!b->value_const && (!binding_field(b, line, b->value_src, b->value_group, &v, &vlen) ||
                             parse_number(v, vlen, &hit->value) != 0 ||
                             (b->type == BINDING_COUNTER && hit->value < 0))) {
         b->stats.bad_values++;
@@ -398,7 +421,7 @@ int binding_apply(struct binding *b, const char *line, size_t len, struct bindin
     }
     hit->nlabels = b->nlabels;
     for (size_t i = 0; i < b->nlabels; i++) {
-        if (!binding_field(b, line, b->labels[i].source, &v, &vlen)) {
+        if (!binding_field(b, line, b->labels[i].source, b->labels[i].group, &v, &vlen)) {
             v = "";
             vlen = 0;
         }

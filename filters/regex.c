@@ -119,10 +119,21 @@ int regex_match(struct hw_regex *rx, const char *line, size_t len)
     return rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
 }
 
+int regex_group_number(const struct hw_regex *rx, const char *name)
+{
+    const int n = pcre2_substring_number_from_name(rx->code, (PCRE2_SPTR)name);
+    return n < 0 ? -1 : n;
+}
+
 int regex_group(const struct hw_regex *rx, const char *line, const char *name, const char **val,
                 size_t *len)
 {
-    int n = pcre2_substring_number_from_name(rx->code, (PCRE2_SPTR)name);
+    return regex_group_at(rx, line, regex_group_number(rx, name), val, len);
+}
+
+int regex_group_at(const struct hw_regex *rx, const char *line, int n, const char **val,
+                   size_t *len)
+{
     if (n < 0 || (uint32_t)n >= pcre2_get_ovector_count(rx->md)) {
         return 0;
     }

@@ -19,6 +19,12 @@ int regex_match(struct hw_regex *rx, const char *line, size_t len);
  * take part in the match. */
 int regex_group(const struct hw_regex *rx, const char *line, const char *name, const char **val,
                 size_t *len);
+/* The number of the named group, for regex_group_at, or -1 when the pattern has no group of
+ * that name (or several: a duplicate name is never found, as with regex_group). */
+int regex_group_number(const struct hw_regex *rx, const char *name);
+/* regex_group by number: no name lookup per line. */
+int regex_group_at(const struct hw_regex *rx, const char *line, int n, const char **val,
+                   size_t *len);
 /* Calls cb for every named group that took part in the last match (test-filter output). */
 void regex_foreach_group(const struct hw_regex *rx, const char *line,
                          void (*cb)(void *arg, const char *name, const char *v, size_t len),

@@ -125,7 +125,9 @@ def meminfo_kb(field):
 class Agent:
     """The hostwatch binary running a config in a temp dir; stopped by PID."""
 
-    def __init__(self, config, name="agent"):
+    def __init__(self, config, name="agent", env=None):
+        self.env = dict(os.environ)
+        self.env.update(env or {})
         self.dir = tempfile.mkdtemp(prefix="hw-it-")
         self.port = free_port()
         self.config_path = os.path.join(self.dir, "hostwatch.json")
@@ -146,7 +148,7 @@ class Agent:
         self.log = open(self.log_path, "wb")
         self.t_start = time.monotonic()
         self.proc = subprocess.Popen([BIN, "run", "-c", self.config_path], stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT, env=self.env)
         if wait_ready:
             ok = wait_until(lambda: self.proc.poll() is not None or
                             (http_get(self.port, "/-/ready") or (0,))[0] == 200, 10)

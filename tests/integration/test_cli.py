@@ -81,7 +81,10 @@ def test_once(t):
     pct = names["mem_used_percent"]["series"][0]["value"]
     t.ok(0 < pct < 100, "mem_used_percent is a percentage", pct)
     r = run_bin(["once", "-c", cfg, "--format", "cloudwatch"])
-    t.eq(r.returncode, 2, "once --format cloudwatch is not built yet (exit 2)")
+    t.ok(r.returncode == 1 and "no exporters.cloudwatch" in r.stderr,
+         "once --format cloudwatch without a CloudWatch exporter says so", r)
+    r = run_bin(["once", "-c", cfg, "--format", "openmetrics"])
+    t.eq(r.returncode, 2, "once --format openmetrics is not built yet (exit 2)")
     r = run_bin(["health"])
     t.eq(r.returncode, 2, "health is not built yet (exit 2)")
 

@@ -129,7 +129,8 @@ static void test_semantic_errors_all_at_once(void **state)
     assert_true(has_msg(&r, "hw.json: collectors.disk.mount_timeout: expected a duration string"));
     assert_true(has_msg(&r, "hw.json: exporters.prometheus.listen: \"nohost\": expected "
                             "HOST:PORT, e.g. \"127.0.0.1:9273\""));
-    assert_true(has_msg(&r, "hw.json: exporters.cloudwach: unknown exporter"));
+    assert_true(has_msg(&r, "hw.json: exporters.cloudwach: unknown exporter (did you mean "
+                            "\"cloudwatch\"?)"));
     assert_int_equal(r.d.n, 10);
     done(&r);
 }

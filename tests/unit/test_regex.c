@@ -32,6 +32,12 @@ static void test_match_and_groups(void **state)
     assert_int_equal(regex_group(rx, line, "value", &v, &len), 1);
     assert_memory_equal(v, "42", 2);
     assert_int_equal(regex_group(rx, line, "nosuch", &v, &len), 0);
+    const int n = regex_group_number(rx, "value");
+    assert_int_equal(n, 2);
+    assert_int_equal(regex_group_at(rx, line, n, &v, &len), 1);
+    assert_memory_equal(v, "42", 2);
+    assert_int_equal(regex_group_number(rx, "nosuch"), -1);
+    assert_int_equal(regex_group_at(rx, line, -1, &v, &len), 0);
     assert_true(regex_has_group(rx, "status"));
     assert_false(regex_has_group(rx, "latency"));
     assert_int_equal(regex_match(rx, "status=50 latency_ms=1", 22), 0);

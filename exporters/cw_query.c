@@ -1,0 +1,839 @@
+/* CloudWatch datums, the service's limits and the PutMetricData query-protocol encoding. */
+#include "cw_query.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdalign.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ZLIB_CONST
+#include <zlib.h>
+
+#define CW_ARENA_BLK 65536
+#define CW_NONE SIZE_MAX
+#define CW_HEADER "Action=PutMetricData&Version=2010-08-01&Namespace="
+#define CW_MEMBER "&MetricData.member.#." /* '#': the member index, filled in per body */
+
+/* clang-format off */
+static const char *const cw_units[] = {
+    "Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes",
+    "Terabytes", "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent", "Count",
+    "Bytes/Second", "Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second",
+    "Terabytes/Second", "Bits/Second", "Kilobits/Second", "Megabits/Second", "Gigabits/Second",
+    "Terabits/Second", "Count/Second", "None"};
+/* clang-format on */
+
+/* ---- datums ----------------------------------------------------------------------------- */
+
+struct cw_arena_blk {
+    struct cw_arena_blk *next;
+    size_t used, cap;
+    max_align_t data[];
+};
+
+void cw_datums_init(struct cw_datums *d)
+{
+    memset(d, 0, sizeof(*d));
+}
+
+void cw_datums_free(struct cw_datums *d)
+{
+    free(d->v);
+    while (d->arena) {
+        struct cw_arena_blk *next = d->arena->next;
+        free(d->arena);
+        d->arena = next;
+    }
+    cw_datums_init(d);
+}
+
+/* Bump allocation in blocks; a large request gets its own block behind the current one so
+ * the current block's free space stays in use. */
+void *cw_datums_alloc(struct cw_datums *d, size_t n)
+{
+    const size_t align = alignof(max_align_t);
+    n = (n + align - 1) & ~(align - 1);
+    struct cw_arena_blk *b = d->arena;
+    if (b && b->cap - b->used >= n) {
+        void *p = (unsigned char *)b->data + b->used;
+        b->used += n;
+        return p;
+    }
+    const int big = n > CW_ARENA_BLK / 4;
+    struct cw_arena_blk *nb = malloc(sizeof(*nb) + (big ? n : CW_ARENA_BLK));
+    if (!nb) {
+        return NULL;
+    }
+    nb->used = n;
+    nb->cap = big ? n : CW_ARENA_BLK;
+    if (big && b) {
+        nb->next = b->next;
+        b->next = nb;
+    } else {
+        nb->next = b;
+        d->arena = nb;
+    }
+    return nb->data;
+}
+
+char *cw_datums_strdup(struct cw_datums *d, const char *s)
+{
+    const size_t n = strlen(s) + 1;
+    char *p = cw_datums_alloc(d, n);
+    return p ? memcpy(p, s, n) : NULL;
+}
+
+int cw_datums_push(struct cw_datums *d, const struct cw_datum *x)
+{
+    if (d->n == d->cap) {
+        const size_t cap = d->cap ? d->cap * 2 : 64;
+        struct cw_datum *v = realloc(d->v, cap * sizeof(*v));
+        if (!v) {
+            return -ENOMEM;
+        }
+        d->v = v;
+        d->cap = cap;
+    }
+    d->v[d->n++] = *x;
+    return 0;
+}
+
+/* ---- limits ----------------------------------------------------------------------------- */
+
+const char *cw_unit_find(const char *unit)
+{
+    for (size_t i = 0; unit && i < sizeof(cw_units) / sizeof(cw_units[0]); i++) {
+        if (strcmp(unit, cw_units[i]) == 0) {
+            return cw_units[i];
+        }
+    }
+    return NULL;
+}
+
+/* What CloudWatch takes in dimensions: 1..max bytes of printable ASCII, not only blanks. */
+static int cw_ascii_text(const char *s, size_t max)
+{
+    int blank = 1;
+    size_t n = 0;
+    for (; s[n]; n++) {
+        const unsigned char c = (unsigned char)s[n];
+        if (c < 0x20 || c > 0x7e || n >= max) {
+            return 0;
+        }
+        blank &= c == ' ';
+    }
+    return n > 0 && !blank;
+}
+
+int cw_dim_name_valid(const char *s)
+{
+    return s[0] != ':' && cw_ascii_text(s, CW_MAX_NAME_LEN);
+}
+
+int cw_dim_value_valid(const char *s)
+{
+    return cw_ascii_text(s, CW_MAX_DIM_VALUE_LEN);
+}
+
+int cw_value_valid(double v)
+{
+    const double a = fabs(v);
+    return isfinite(v) && (a == 0 || (a <= 0x1p360 && a >= 0x1p-360));
+}
+
+static int cw_kind_valid(const struct cw_datum *d)
+{
+    switch (d->kind) {
+    case CW_VALUE:
+        return cw_value_valid(d->value);
+    case CW_STATS:
+        return d->stats.count > 0 && cw_value_valid(d->stats.count) &&
+               cw_value_valid(d->stats.sum) && cw_value_valid(d->stats.min) &&
+               cw_value_valid(d->stats.max) && d->stats.min <= d->stats.max;
+    case CW_DIST:
+        for (size_t i = 0; i < d->nvalues; i++) {
+            if (!cw_value_valid(d->values[i]) || !cw_value_valid(d->counts[i]) ||
+                d->counts[i] <= 0) {
+                return 0;
+            }
+        }
+        return d->nvalues > 0;
+    }
+    return 0;
+}
+
+int cw_datum_valid(const struct cw_datum *d)
+{
+    const size_t len = d->name ? strlen(d->name) : 0;
+    if (len == 0 || len > CW_MAX_NAME_LEN || d->ndims > CW_MAX_DIMS ||
+        (d->unit && !cw_unit_find(d->unit)) || d->timestamp_ms < 0 ||
+        (d->storage_resolution != 1 && d->storage_resolution != 60)) {
+        return 0;
+    }
+    for (size_t i = 0; i < d->ndims; i++) {
+        if (!cw_dim_name_valid(d->dims[i].name) || !cw_dim_value_valid(d->dims[i].value)) {
+            return 0;
+        }
+    }
+    return cw_kind_valid(d);
+}
+
+/* ---- form encoding ---------------------------------------------------------------------- */
+
+/* One MetricData member (or a part of a large distribution) encoded with '#' in place of its
+ * index, so packing can size it at any position and writing only substitutes digits. */
+struct cw_piece {
+    size_t off, len; /* in the fragment buffer */
+    size_t nidx;     /* '#' occurrences */
+    int64_t ts;
+    size_t next; /* next piece of the same body, CW_NONE at the end */
+};
+
+struct cw_bin {
+    size_t bytes, count, first, last;
+};
+
+struct cw_enc {
+    size_t max_body, max_datums, max_values, header_len;
+    int gzip, level;
+    struct hw_buf frag;
+    struct cw_piece *p;
+    size_t np, capp;
+    struct cw_bin *bins;
+    size_t nbins, capbins;
+    int64_t ts_ms; /* the timestamp text cached in ts */
+    char ts[48];
+    size_t tslen;
+};
+
+static int cw_unreserved(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
+}
+
+/* Member text is written through a cursor into memory reserved for the whole member
+ * beforehand (cw_piece_bound), so the hot path makes no size checks. */
+static void cw_w(char **w, const char *s, size_t n)
+{
+    memcpy(*w, s, n);
+    *w += n;
+}
+
+/* RFC 3986: everything but the unreserved characters is percent-encoded (3 bytes at most). */
+static void cw_w_enc(char **w, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *o = *w;
+    for (; *s; s++) {
+        const unsigned char c = (unsigned char)*s;
+        if (cw_unreserved(c)) {
+            *o++ = (char)c;
+        } else {
+            o[0] = '%';
+            o[1] = hex[c >> 4];
+            o[2] = hex[c & 15];
+            o += 3;
+        }
+    }
+    *w = o;
+}
+
+static void cw_w_u64(char **w, uint64_t v)
+{
+    char tmp[24];
+    size_t i = sizeof(tmp);
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    cw_w(w, tmp + i, sizeof(tmp) - i);
+}
+
+static const double cw_p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+static const long double cw_p10l[] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
+                                      1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
+                                      1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L,
+                                      1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+
+/* Writes m's nd digits (trailing zeros dropped) with decimal exponent x as printf's %.<p>g
+ * does, so the text is the one hw_fmt_double gives. */
+static size_t cw_put_g(char *out, int neg, uint64_t m, int nd, int x, int p)
+{
+    char dig[24];
+    size_t n = 0;
+    for (; nd > 1 && m % 10 == 0; nd--) {
+        m /= 10;
+    }
+    for (int i = nd - 1; i >= 0; i--, m /= 10) {
+        dig[i] = (char)('0' + m % 10);
+    }
+    if (neg) {
+        out[n++] = '-';
+    }
+    if (x < -4 || x >= p) {
+        const int ax = abs(x);
+        out[n++] = dig[0];
+        if (nd > 1) {
+            out[n++] = '.';
+            memcpy(out + n, dig + 1, (size_t)nd - 1);
+            n += (size_t)nd - 1;
+        }
+        char *w = out + n;
+        cw_w(&w, x < 0 ? "e-" : "e+", 2);
+        cw_w(&w, "0", ax < 10);
+        cw_w_u64(&w, (uint64_t)ax);
+        *w = '\0';
+        return (size_t)(w - out);
+    }
+    if (x < 0) {
+        memcpy(out + n, "0.0000", (size_t)(1 - x));
+        n += (size_t)(1 - x);
+    }
+    for (int i = 0; i < nd || i <= x; i++) {
+        out[n++] = i < nd ? dig[i] : '0';
+        if (i == x && i + 1 < nd) {
+            out[n++] = '.';
+        }
+    }
+    out[n] = '\0';
+    return n;
+}
+
+/* a scaled into [1e16, 1e17) in extended precision (error far below one unit of the 17th
+ * digit); *x is the decimal exponent of a's first digit. -1 when outside the exact range.
+ * No libm: the exponent is estimated from the binary one (log10(2) ~ 78913 / 2^18). */
+static long double cw_scale17(double a, int *x)
+{
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof(bits));
+    *x = (((int)(bits >> 52) & 0x7ff) - 1023) * 78913 / (1 << 18);
+    for (int tries = 0; tries < 3; tries++) {
+        const int s = 16 - *x;
+        if (s < -27 || s > 27) {
+            return -1;
+        }
+        const long double t = s >= 0 ? (long double)a * cw_p10l[s] : (long double)a / cw_p10l[-s];
+        if (t >= 1e16L && t < 1e17L) {
+            return t;
+        }
+        *x += t < 1e16L ? -1 : 1;
+    }
+    return -1;
+}
+
+/* Rounds to the nearest integer, ties to even as printf does. */
+static uint64_t cw_round_even(long double q)
+{
+    uint64_t m = (uint64_t)q;
+    const long double f = q - (long double)m;
+    return m + (f > 0.5L || (f == 0.5L && (m & 1)));
+}
+
+/* Text of the p-digit candidate m * 10^(x - p + 1) when it reads back as v, else 0. The check
+ * is one correctly rounded operation where Clinger's fast path applies (m < 2^53, |k| <= 22:
+ * m * 10^k is then exactly what strtod returns), else strtod itself. */
+static size_t cw_try(char *out, double v, uint64_t m, int p, int x)
+{
+    const double a = fabs(v);
+    const int k = x - (p - 1);
+    if (m < (uint64_t)cw_p10[p - 1] || m >= (uint64_t)cw_p10[p]) {
+        return 0;
+    }
+    if (m < (1ull << 53) && k >= -22 && k <= 22) {
+        const double r = k >= 0 ? (double)m * cw_p10[k] : (double)m / cw_p10[-k];
+        return r == a ? cw_put_g(out, v < 0, m, p, x, p) : 0;
+    }
+    const size_t n = cw_put_g(out, v < 0, m, p, x, p);
+    return strtod(out, NULL) == v ? n : 0;
+}
+
+/* hw_fmt_double's text (the first of 15, 16, 17 significant digits that reads back exactly)
+ * about ten times faster: candidates are rounded from the extended-precision scaling and
+ * checked exactly; their neighbours too, in case the scaling was off by a unit (long double
+ * may be no wider than double). Anything else falls back to hw_fmt_double. */
+size_t cw_query_fmt_double(char out[HW_DOUBLE_LEN], double v)
+{
+    const double a = fabs(v);
+    int x = 0;
+    if (a < 9007199254740992.0 && a == (double)(int64_t)a) {
+        const uint64_t m = (uint64_t)a;
+        int nd = 1;
+        for (uint64_t t = m; t >= 10; t /= 10) {
+            nd++;
+        }
+        return cw_put_g(out, v < 0, m, nd, nd - 1, nd + 1);
+    }
+    const long double t = isfinite(a) ? cw_scale17(a, &x) : -1;
+    for (int p = 15; t > 0 && p <= 17; p++) {
+        const uint64_t m = cw_round_even(t / cw_p10l[17 - p]);
+        const int carry = m >= (uint64_t)cw_p10[p];
+        size_t n = cw_try(out, v, carry ? m / 10 : m, p, x + carry);
+        for (int d = -1; n == 0 && p < 17 && d <= 1; d += 2) {
+            n = cw_try(out, v, (carry ? m / 10 : m) + (uint64_t)d, p, x + carry);
+        }
+        if (n) {
+            return n;
+        }
+    }
+    return hw_fmt_double(out, v);
+}
+
+/* Shortest round-trip text; the exponent's '+' (1e+300) must not read as a space. */
+static void cw_w_double(char **w, double v)
+{
+    char tmp[HW_DOUBLE_LEN];
+    const size_t n = cw_query_fmt_double(tmp, v);
+    for (size_t i = 0; i < n; i++) {
+        if (tmp[i] == '+') {
+            cw_w(w, "%2B", 3);
+        } else {
+            *(*w)++ = tmp[i];
+        }
+    }
+}
+
+/* ISO 8601 UTC with milliseconds, colons encoded; a flush shares one timestamp, so the text
+ * is cached. */
+static int cw_w_ts(struct cw_enc *e, char **w, int64_t ms)
+{
+    if (e->tslen == 0 || ms != e->ts_ms) {
+        const time_t sec = (time_t)(ms / 1000);
+        struct tm tm;
+        if (!gmtime_r(&sec, &tm)) {
+            return -EINVAL;
+        }
+        const int n = snprintf(e->ts, sizeof(e->ts), "%04d-%02d-%02dT%02d%%3A%02d%%3A%02d.%03dZ",
+                               tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                               tm.tm_sec, (int)(ms % 1000));
+        if (n <= 0 || (size_t)n >= sizeof(e->ts)) {
+            return -EINVAL;
+        }
+        e->tslen = (size_t)n;
+        e->ts_ms = ms;
+    }
+    cw_w(w, e->ts, e->tslen);
+    return 0;
+}
+
+#define CW_LIT(s) s, sizeof(s) - 1
+#define CW_PARAM_MAX 96 /* "&MetricData.member.#." + the longest field, index and "=" */
+
+/* Starts the parameter MetricData.member.#.<field>[<k><sub>]= . */
+static void cw_w_member(char **w, size_t *nidx, const char *field, size_t flen, size_t k,
+                        const char *sub)
+{
+    cw_w(w, CW_LIT(CW_MEMBER));
+    cw_w(w, field, flen);
+    if (sub) {
+        cw_w_u64(w, k);
+        cw_w(w, sub, strlen(sub));
+    }
+    *(*w)++ = '=';
+    (*nidx)++;
+}
+
+/* The value parameters of d: Value, StatisticValues, or values [off, off + nv) and counts. */
+static void cw_w_values(char **w, size_t *ni, const struct cw_datum *d, size_t off, size_t nv)
+{
+    if (d->kind == CW_VALUE) {
+        cw_w_member(w, ni, CW_LIT("Value"), 0, NULL);
+        cw_w_double(w, d->value);
+    } else if (d->kind == CW_STATS) {
+        cw_w_member(w, ni, CW_LIT("StatisticValues.SampleCount"), 0, NULL);
+        cw_w_double(w, d->stats.count);
+        cw_w_member(w, ni, CW_LIT("StatisticValues.Sum"), 0, NULL);
+        cw_w_double(w, d->stats.sum);
+        cw_w_member(w, ni, CW_LIT("StatisticValues.Minimum"), 0, NULL);
+        cw_w_double(w, d->stats.min);
+        cw_w_member(w, ni, CW_LIT("StatisticValues.Maximum"), 0, NULL);
+        cw_w_double(w, d->stats.max);
+    } else {
+        for (size_t k = 0; k < nv; k++) {
+            cw_w_member(w, ni, CW_LIT("Values.member."), k + 1, "");
+            cw_w_double(w, d->values[off + k]);
+        }
+        for (size_t k = 0; k < nv; k++) {
+            cw_w_member(w, ni, CW_LIT("Counts.member."), k + 1, "");
+            cw_w_double(w, d->counts[off + k]);
+        }
+    }
+}
+
+/* Upper bound of a member's text: every byte of a string may take 3, a double 3 * 32. */
+static size_t cw_piece_bound(const struct cw_datum *d, size_t nv)
+{
+    size_t n = 3 * (strlen(d->name) + (d->unit ? strlen(d->unit) : 0)) + 4 * CW_PARAM_MAX + 64;
+    for (size_t m = 0; m < d->ndims; m++) {
+        n += 3 * (strlen(d->dims[m].name) + strlen(d->dims[m].value)) + 2 * CW_PARAM_MAX;
+    }
+    return n + (d->kind == CW_DIST ? 2 * nv : 4) * (CW_PARAM_MAX + 3 * HW_DOUBLE_LEN);
+}
+
+/* Encodes one member in the model's member order (as botocore serialises it). */
+static int cw_piece_add(struct cw_enc *e, const struct cw_datum *d, size_t off, size_t nv)
+{
+    struct hw_buf *b = &e->frag;
+    size_t ni = 0;
+    if (hw_buf_reserve(b, cw_piece_bound(d, nv)) != 0) {
+        return -ENOMEM;
+    }
+    char *w = b->data + b->len;
+    cw_w_member(&w, &ni, CW_LIT("MetricName"), 0, NULL);
+    cw_w_enc(&w, d->name);
+    for (size_t m = 0; m < d->ndims; m++) {
+        cw_w_member(&w, &ni, CW_LIT("Dimensions.member."), m + 1, ".Name");
+        cw_w_enc(&w, d->dims[m].name);
+        cw_w_member(&w, &ni, CW_LIT("Dimensions.member."), m + 1, ".Value");
+        cw_w_enc(&w, d->dims[m].value);
+    }
+    cw_w_member(&w, &ni, CW_LIT("Timestamp"), 0, NULL);
+    const int rc = cw_w_ts(e, &w, d->timestamp_ms);
+    cw_w_values(&w, &ni, d, off, nv);
+    if (d->unit) {
+        cw_w_member(&w, &ni, CW_LIT("Unit"), 0, NULL);
+        cw_w_enc(&w, d->unit);
+    }
+    cw_w_member(&w, &ni, CW_LIT("StorageResolution"), 0, NULL);
+    cw_w_u64(&w, (uint64_t)d->storage_resolution);
+    if (rc != 0) {
+        return rc;
+    }
+    const size_t start = b->len;
+    b->len = (size_t)(w - b->data);
+    b->data[b->len] = '\0';
+    if (e->np == e->capp) {
+        const size_t cap = e->capp ? e->capp * 2 : 256;
+        struct cw_piece *p = realloc(e->p, cap * sizeof(*p));
+        if (!p) {
+            return -ENOMEM;
+        }
+        e->p = p;
+        e->capp = cap;
+    }
+    e->p[e->np++] = (struct cw_piece){
+        .off = start, .len = b->len - start, .nidx = ni, .ts = d->timestamp_ms, .next = CW_NONE};
+    return 0;
+}
+
+/* ---- packing ---------------------------------------------------------------------------- */
+
+static size_t cw_digits(size_t v)
+{
+    size_t d = 1;
+    for (; v >= 10; v /= 10) {
+        d++;
+    }
+    return d;
+}
+
+/* Bytes of a piece written as member pos. */
+static size_t cw_piece_size(const struct cw_piece *p, size_t pos)
+{
+    return p->len + p->nidx * (cw_digits(pos) - 1);
+}
+
+static int cw_fits(const struct cw_enc *e, const struct cw_bin *bin, const struct cw_piece *p)
+{
+    return bin->count < e->max_datums &&
+           bin->bytes + cw_piece_size(p, bin->count + 1) <= e->max_body;
+}
+
+static void cw_place(struct cw_enc *e, size_t k, size_t i)
+{
+    struct cw_bin *bin = &e->bins[k];
+    bin->bytes += cw_piece_size(&e->p[i], bin->count + 1);
+    bin->count++;
+    e->p[i].next = CW_NONE;
+    if (bin->first == CW_NONE) {
+        bin->first = i;
+    } else {
+        e->p[bin->last].next = i;
+    }
+    bin->last = i;
+}
+
+/* Opens a body for piece i; -EMSGSIZE when it does not fit even alone. */
+static int cw_open(struct cw_enc *e, size_t i)
+{
+    if (e->nbins == e->capbins) {
+        const size_t cap = e->capbins ? e->capbins * 2 : 4;
+        struct cw_bin *v = realloc(e->bins, cap * sizeof(*v));
+        if (!v) {
+            return -ENOMEM;
+        }
+        e->bins = v;
+        e->capbins = cap;
+    }
+    e->bins[e->nbins] = (struct cw_bin){e->header_len, 0, CW_NONE, CW_NONE};
+    if (!cw_fits(e, &e->bins[e->nbins], &e->p[i])) {
+        return -EMSGSIZE;
+    }
+    cw_place(e, e->nbins++, i);
+    return 0;
+}
+
+/* In datum order, a new body whenever the next member does not fit. */
+static int cw_pack_next_fit(struct cw_enc *e)
+{
+    int rc = 0;
+    e->nbins = 0;
+    for (size_t i = 0; i < e->np && rc == 0; i++) {
+        if (e->nbins && cw_fits(e, &e->bins[e->nbins - 1], &e->p[i])) {
+            cw_place(e, e->nbins - 1, i);
+        } else {
+            rc = cw_open(e, i);
+        }
+    }
+    return rc;
+}
+
+struct cw_sized {
+    size_t size, idx;
+};
+
+static int cw_cmp_sized(const void *a, const void *b)
+{
+    const struct cw_sized *x = a, *y = b;
+    if (x->size != y->size) {
+        return x->size < y->size ? 1 : -1;
+    }
+    return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* First fit decreasing: largest members first, each into the first body with room. */
+static int cw_pack_ffd(struct cw_enc *e)
+{
+    struct cw_sized *s = malloc(e->np * sizeof(*s));
+    int rc = s ? 0 : -ENOMEM;
+    for (size_t i = 0; s && i < e->np; i++) {
+        s[i] = (struct cw_sized){e->p[i].len, i};
+    }
+    if (s) {
+        qsort(s, e->np, sizeof(*s), cw_cmp_sized);
+    }
+    e->nbins = 0;
+    for (size_t t = 0; s && t < e->np && rc == 0; t++) {
+        size_t k = 0;
+        while (k < e->nbins && !cw_fits(e, &e->bins[k], &e->p[s[t].idx])) {
+            k++;
+        }
+        if (k < e->nbins) {
+            cw_place(e, k, s[t].idx);
+        } else {
+            rc = cw_open(e, s[t].idx);
+        }
+    }
+    free(s);
+    return rc;
+}
+
+/* The fewest bodies: next fit keeps the datum order and reaches the lower bound (count and
+ * bytes) in all but contrived cases; otherwise first fit decreasing is tried, and kept when it
+ * needs fewer bodies. */
+static int cw_pack(struct cw_enc *e)
+{
+    size_t bytes = 0;
+    for (size_t i = 0; i < e->np; i++) {
+        bytes += e->p[i].len;
+    }
+    const size_t room = e->max_body - e->header_len;
+    size_t lower = (e->np + e->max_datums - 1) / e->max_datums;
+    lower = room && (bytes + room - 1) / room > lower ? (bytes + room - 1) / room : lower;
+    int rc = cw_pack_next_fit(e);
+    if (rc != 0 || e->nbins <= lower) {
+        return rc;
+    }
+    const size_t next_fit = e->nbins;
+    if ((rc = cw_pack_ffd(e)) != 0 || e->nbins >= next_fit) {
+        rc = rc == -ENOMEM ? rc : cw_pack_next_fit(e);
+    }
+    return rc;
+}
+
+/* ---- bodies ----------------------------------------------------------------------------- */
+
+void cw_bodies_init(struct cw_bodies *b)
+{
+    memset(b, 0, sizeof(*b));
+}
+
+static void cw_body_free(struct cw_body *body)
+{
+    hw_buf_free(&body->text);
+    hw_buf_free(&body->gz);
+}
+
+void cw_bodies_free(struct cw_bodies *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        cw_body_free(&b->v[i]);
+    }
+    free(b->v);
+    cw_bodies_init(b);
+}
+
+/* Header, then each member's text with its index in place of '#'; the size is exact. */
+static int cw_write_body(const struct cw_enc *e, const struct cw_bin *bin, struct cw_body *body)
+{
+    struct hw_buf *t = &body->text;
+    size_t pos = 0;
+    if (hw_buf_reserve(t, bin->bytes) != 0) {
+        return -ENOMEM;
+    }
+    char *w = t->data;
+    cw_w(&w, e->frag.data, e->header_len);
+    body->oldest_ms = INT64_MAX;
+    for (size_t i = bin->first; i != CW_NONE; i = e->p[i].next) {
+        const struct cw_piece *p = &e->p[i];
+        const char *f = e->frag.data + p->off, *end = f + p->len;
+        char num[24];
+        char *nw = num;
+        if ((size_t)(w - t->data) + cw_piece_size(p, ++pos) > bin->bytes) {
+            return -EIO; /* sizes disagree: a bug, never an overflow */
+        }
+        cw_w_u64(&nw, pos);
+        for (const char *h; (h = memchr(f, '#', (size_t)(end - f))); f = h + 1) {
+            cw_w(&w, f, (size_t)(h - f));
+            cw_w(&w, num, (size_t)(nw - num));
+        }
+        cw_w(&w, f, (size_t)(end - f));
+        body->oldest_ms = p->ts < body->oldest_ms ? p->ts : body->oldest_ms;
+    }
+    t->len = (size_t)(w - t->data);
+    t->data[t->len] = '\0';
+    body->ndatums = bin->count;
+    return e->gzip ? cw_query_gzip(t->data, t->len, e->level, &body->gz) : 0;
+}
+
+static int cw_ns_valid(const char *ns)
+{
+    const size_t n = ns ? strlen(ns) : 0;
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)ns[i] < 0x20 || (unsigned char)ns[i] > 0x7e) {
+            return 0;
+        }
+    }
+    return n > 0 && n <= CW_MAX_NAME_LEN && ns[0] != ':' && strncmp(ns, "AWS/", 4) != 0;
+}
+
+/* Encodes every valid datum as one or more pieces (a distribution of more than max_values
+ * values becomes ceil(n / max_values) members). */
+static int cw_encode_pieces(struct cw_enc *e, const struct cw_datum *d, size_t n, size_t *dropped)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (!cw_datum_valid(&d[i])) {
+            (*dropped)++;
+            continue;
+        }
+        const size_t nv = d[i].kind == CW_DIST ? d[i].nvalues : 0;
+        for (size_t off = 0; rc == 0 && (off == 0 || off < nv); off += e->max_values) {
+            const size_t part = nv - off < e->max_values ? nv - off : e->max_values;
+            rc = cw_piece_add(e, &d[i], off, part);
+        }
+    }
+    return rc;
+}
+
+static int cw_write_bodies(const struct cw_enc *e, struct cw_bodies *out)
+{
+    if (e->nbins == 0) {
+        return 0;
+    }
+    struct cw_body *v = realloc(out->v, (out->n + e->nbins) * sizeof(*v));
+    if (!v) {
+        return -ENOMEM;
+    }
+    out->v = v;
+    for (size_t k = 0; k < e->nbins; k++) {
+        struct cw_body *body = &out->v[out->n++];
+        memset(body, 0, sizeof(*body));
+        const int rc = cw_write_body(e, &e->bins[k], body);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+int cw_query_encode(const struct cw_query_opts *o, const struct cw_datum *d, size_t n,
+                    struct cw_bodies *out)
+{
+    struct cw_enc e = {.max_body = o->max_body ? o->max_body : CW_QUERY_DEFAULT_MAX_BODY,
+                       .max_datums = o->max_datums ? o->max_datums : CW_QUERY_MAX_DATUMS,
+                       .max_values = o->max_values ? o->max_values : CW_QUERY_MAX_VALUES,
+                       .gzip = o->gzip,
+                       .level = o->gzip_level};
+    const size_t n0 = out->n;
+    size_t dropped = 0;
+    if (!cw_ns_valid(o->ns) || e.max_datums > CW_QUERY_MAX_DATUMS ||
+        e.max_values > CW_QUERY_MAX_VALUES || o->gzip_level < 0 || o->gzip_level > 9) {
+        return -EINVAL;
+    }
+    hw_buf_init(&e.frag);
+    const size_t guess = (n < 2000 ? n : 2000) * 512 + 4 * CW_MAX_NAME_LEN; /* spares regrowth */
+    int rc = hw_buf_reserve(&e.frag, guess) == 0 ? 0 : -ENOMEM;
+    if (rc == 0) {
+        char *w = e.frag.data;
+        cw_w(&w, CW_LIT(CW_HEADER));
+        cw_w_enc(&w, o->ns);
+        e.header_len = e.frag.len = (size_t)(w - e.frag.data);
+    }
+    if (rc == 0 && e.header_len >= e.max_body) {
+        rc = -EMSGSIZE;
+    }
+    if (rc == 0 && (rc = cw_encode_pieces(&e, d, n, &dropped)) == 0 && e.np) {
+        rc = cw_pack(&e);
+    }
+    if (rc == 0) {
+        rc = cw_write_bodies(&e, out);
+    }
+    while (rc != 0 && out->n > n0) {
+        cw_body_free(&out->v[--out->n]);
+    }
+    out->dropped += rc == 0 ? dropped : 0;
+    hw_buf_free(&e.frag);
+    free(e.p);
+    free(e.bins);
+    return rc;
+}
+
+/* ---- gzip ------------------------------------------------------------------------- */
+
+int cw_query_gzip(const void *data, size_t len, int level, struct hw_buf *out)
+{
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    if (len > UINT_MAX) {
+        return -EINVAL;
+    }
+    level = level >= 1 && level <= 9 ? level : CW_QUERY_DEFAULT_GZIP_LEVEL;
+    if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        return -ENOMEM;
+    }
+    const uLong bound = deflateBound(&z, (uLong)len);
+    int rc = -ENOMEM;
+    hw_buf_reset(out);
+    if (hw_buf_reserve(out, bound) != 0) {
+        goto fail;
+    }
+    z.next_in = data;
+    z.avail_in = (uInt)len;
+    z.next_out = (Bytef *)out->data;
+    z.avail_out = (uInt)bound;
+    rc = deflate(&z, Z_FINISH) == Z_STREAM_END ? 0 : -EIO;
+    if (rc == 0) {
+        out->len = z.total_out;
+        out->data[out->len] = '\0';
+    }
+fail:
+    deflateEnd(&z);
+    return rc;
+}

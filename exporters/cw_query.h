@@ -1,0 +1,126 @@
+/* CloudWatch PutMetricData datums and their query-protocol encoding (Action=PutMetricData,
+ * form-encoded). Pure: no I/O, no clock, no logging.
+ *
+ * cw_query_encode() splits datums into the fewest request bodies the service limits allow:
+ * at most max_datums (1000) MetricData members and max_body bytes (uncompressed) per body, at
+ * most max_values (150) Values per member (a larger distribution becomes several members),
+ * at most 30 dimensions. Datums the service would reject (bad names, NaN ...) are dropped and
+ * counted rather than failing a whole request. Bodies can also be gzipped (Content-Encoding:
+ * gzip; SigV4 then hashes the compressed bytes). */
+#ifndef HW_CW_QUERY_H
+#define HW_CW_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define CW_MAX_DIMS 30
+#define CW_MAX_NAME_LEN 255
+#define CW_MAX_DIM_VALUE_LEN 1024
+#define CW_QUERY_MAX_DATUMS 1000
+#define CW_QUERY_MAX_VALUES 150
+#define CW_QUERY_DEFAULT_MAX_BODY 1000000
+#define CW_QUERY_DEFAULT_GZIP_LEVEL 1
+#define CW_QUERY_CONTENT_TYPE "application/x-www-form-urlencoded; charset=utf-8"
+
+/* ---- datums ----------------------------------------------------------------------------- */
+
+struct cw_dim {
+    const char *name;
+    const char *value;
+};
+
+enum cw_kind {
+    CW_VALUE, /* Value */
+    CW_STATS, /* StatisticValues */
+    CW_DIST,  /* Values + Counts */
+};
+
+struct cw_stats {
+    double count, sum, min, max;
+};
+
+/* One MetricDatum. */
+struct cw_datum {
+    const char *name;
+    const char *unit; /* a StandardUnit, or NULL: omitted (CloudWatch then uses None) */
+    const struct cw_dim *dims;
+    size_t ndims;
+    enum cw_kind kind;
+    double value;          /* CW_VALUE */
+    struct cw_stats stats; /* CW_STATS */
+    const double *values;  /* CW_DIST: distinct, ascending */
+    const double *counts;  /* CW_DIST: same length, each > 0 */
+    size_t nvalues;
+    int64_t timestamp_ms;   /* end of the aggregation interval */
+    int storage_resolution; /* 1 or 60 */
+};
+
+struct cw_arena_blk;
+
+/* A list of datums that owns every string and array they point to. */
+struct cw_datums {
+    struct cw_datum *v;
+    size_t n, cap;
+    struct cw_arena_blk *arena;
+};
+
+void cw_datums_init(struct cw_datums *d);
+void cw_datums_free(struct cw_datums *d);
+/* Memory living as long as d (max_align_t aligned); NULL when out of memory. */
+void *cw_datums_alloc(struct cw_datums *d, size_t n);
+char *cw_datums_strdup(struct cw_datums *d, const char *s);
+/* Appends a copy of x (its pointers are kept as they are); 0 or -ENOMEM. */
+int cw_datums_push(struct cw_datums *d, const struct cw_datum *x);
+
+/* ---- limits the service enforces -------------------------------------------------------- */
+
+/* The StandardUnit table's own string equal to unit, or NULL. */
+const char *cw_unit_find(const char *unit);
+/* 1..255 / 1..1024 bytes of printable ASCII, not only blanks; a name does not start with ':'. */
+int cw_dim_name_valid(const char *s);
+int cw_dim_value_valid(const char *s);
+/* Finite, and 0 or a magnitude within 2^-360 .. 2^360. */
+int cw_value_valid(double v);
+/* 1 when the service would accept d (names, dimensions, values, unit, resolution). */
+int cw_datum_valid(const struct cw_datum *d);
+
+/* ---- encoding --------------------------------------------------------------------------- */
+
+struct cw_query_opts {
+    const char *ns;    /* Namespace, 1..255 bytes, not starting with ':' */
+    size_t max_body;   /* bytes per body before gzip; 0: CW_QUERY_DEFAULT_MAX_BODY */
+    size_t max_datums; /* 0: CW_QUERY_MAX_DATUMS */
+    size_t max_values; /* 0: CW_QUERY_MAX_VALUES */
+    int gzip;          /* also fill each body's gz */
+    int gzip_level;    /* 1..9; 0: CW_QUERY_DEFAULT_GZIP_LEVEL */
+};
+
+struct cw_body {
+    struct hw_buf text; /* the form-encoded body */
+    struct hw_buf gz;   /* its gzip form when opts.gzip, else empty */
+    size_t ndatums;     /* MetricData members */
+    int64_t oldest_ms;  /* smallest Timestamp in the body (spool expiry) */
+};
+
+struct cw_bodies {
+    struct cw_body *v;
+    size_t n;
+    size_t dropped; /* datums not encoded because the service would reject them */
+};
+
+void cw_bodies_init(struct cw_bodies *b);
+void cw_bodies_free(struct cw_bodies *b);
+/* Appends the bodies of n datums to out (none when n or every datum is dropped). 0, -EINVAL
+ * (namespace, options), -EMSGSIZE (one datum alone exceeds max_body) or -ENOMEM; on error out
+ * is as before. */
+int cw_query_encode(const struct cw_query_opts *o, const struct cw_datum *d, size_t n,
+                    struct cw_bodies *out);
+/* gzip (RFC 1952) of data, replacing out's contents; 0, -ENOMEM or -EIO. */
+int cw_query_gzip(const void *data, size_t len, int level, struct hw_buf *out);
+/* The text hw_fmt_double gives (shortest of 15..17 significant digits that reads back
+ * exactly), computed about ten times faster; exposed for tests. */
+size_t cw_query_fmt_double(char out[HW_DOUBLE_LEN], double v);
+
+#endif

@@ -1,0 +1,409 @@
+#include "cw_send.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cw_query.h"
+#include "log.h"
+#include "sigv4.h"
+
+#define CW_SPOOL_KIND 1u
+#define CW_MAX_AGE_MS (14LL * 86400 * 1000 - 3600 * 1000) /* the service keeps 2 weeks */
+
+enum cw_outcome { CW_SENT, CW_RETRY, CW_REJECTED, CW_HOLD };
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* "https://host:port/path" → host ("host:port") and path ("/path"). */
+static void split_url(const char *url, char *host, size_t hlen, char *path, size_t plen)
+{
+    const char *p = strstr(url, "://");
+    p = p ? p + 3 : url;
+    size_t n = strcspn(p, "/?#");
+    snprintf(host, hlen, "%.*s", (int)n, p);
+    snprintf(path, plen, "%s", p[n] == '/' ? p + n : "/");
+}
+
+static int cw_resolve_endpoint(struct cw_exporter *st)
+{
+    const char *ep = st->conf->endpoint;
+    const char *why = NULL;
+    if (!ep || !*ep) {
+        ep = getenv("AWS_ENDPOINT_URL_CLOUDWATCH");
+    }
+    if (!ep || !*ep) {
+        ep = getenv("AWS_ENDPOINT_URL");
+    }
+    if (ep && *ep) {
+        snprintf(st->url, sizeof(st->url), "%s", ep);
+    } else {
+        snprintf(st->url, sizeof(st->url), "https://monitoring.%s.amazonaws.com/", st->region);
+    }
+    if (!aws_url_allowed(st->url, &why)) {
+        hw_error("cloudwatch", "endpoint refused", "url=%s reason=\"%s\"", st->url, why);
+        return -1;
+    }
+    split_url(st->url, st->host, sizeof(st->host), st->path, sizeof(st->path));
+    return 0;
+}
+
+/* Static dimensions with ${aws:...} and ${ENV} expanded; empty ones are left out. */
+static int cw_resolve_dims(struct cw_exporter *st)
+{
+    const struct hw_strmap *m = &st->conf->dimensions;
+    st->dims = calloc(m->n ? m->n : 1, sizeof(*st->dims));
+    if (!st->dims) {
+        return -1;
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        char v[1100];
+        if (aws_expand(st->meta, st->region, m->values[i], v, sizeof(v)) != 0 || !v[0]) {
+            hw_warn("cloudwatch", "dimension left out (empty or unknown value)", "name=%s",
+                    m->keys[i]);
+            continue;
+        }
+        st->dims[st->ndims].name = strdup(m->keys[i]);
+        st->dims[st->ndims].value = strdup(v);
+        if (!st->dims[st->ndims].name || !st->dims[st->ndims].value) {
+            return -1;
+        }
+        st->ndims++;
+    }
+    return 0;
+}
+
+static int cw_open_spool(struct cw_exporter *st)
+{
+    char dir[1200], err[300];
+    if (st->conf->spool.max_size == 0) {
+        return 0;
+    }
+    if (st->conf->spool.dir && *st->conf->spool.dir) {
+        snprintf(dir, sizeof(dir), "%s", st->conf->spool.dir);
+    } else {
+        snprintf(dir, sizeof(dir), "%s/spool/cloudwatch", st->state_dir);
+    }
+    st->spool = spool_open(dir, st->conf->spool.max_size, err, sizeof(err));
+    if (!st->spool) {
+        hw_error("cloudwatch", "spool unavailable; undeliverable batches will be dropped",
+                 "error=\"%s\"", err);
+    }
+    return 0;
+}
+
+int cw_send_open(struct cw_exporter *st)
+{
+    char err[1600];
+    st->dry_run = st->conf->dry_run;
+    st->rand_state = (unsigned)time(NULL) ^ (unsigned)getpid();
+    if (!(st->lib = awslib_open(err, sizeof(err)))) {
+        hw_error("cloudwatch", "cannot load the HTTP and crypto libraries", "error=\"%s\"", err);
+        return -1;
+    }
+    const struct aws_http_opts meta_o = {.connect_timeout_ms = 1000, .timeout_ms = 2000,
+                                         .tls_verify = 1};
+    const struct aws_http_opts main_o = {.connect_timeout_ms = 5000,
+                                         .timeout_ms = (long)(st->conf->timeout_ns / 1000000),
+                                         .tls_verify = st->conf->tls_verify,
+                                         .ca_file = st->conf->ca_file};
+    st->meta = aws_http_new(st->lib, &meta_o);
+    st->http = aws_http_new(st->lib, &main_o);
+    if (!st->meta || !st->http) {
+        return -1;
+    }
+    if (aws_region_resolve(st->meta, st->conf->region, st->region, sizeof(st->region)) != 0) {
+        hw_error("cloudwatch", "no region: set exporters.cloudwatch.region or AWS_REGION", "%s",
+                 "");
+        return -1;
+    }
+    if (cw_resolve_endpoint(st) != 0 || cw_resolve_dims(st) != 0 ||
+        !(st->creds = aws_creds_new(st->meta, st->region))) {
+        return -1;
+    }
+    struct aws_creds c;
+    if (!st->dry_run && aws_creds_get(st->creds, &c, err, sizeof(err)) != 0) {
+        hw_warn("cloudwatch", "no AWS credentials found: dry run (requests are logged, not sent)",
+                "detail=\"%s\"", err);
+        st->dry_run = 1;
+    } else if (!st->dry_run) {
+        hw_info("cloudwatch", "ready", "endpoint=%s region=%s credentials=%s", st->url,
+                st->region, c.source);
+    }
+    return cw_open_spool(st);
+}
+
+void cw_send_close(struct cw_exporter *st)
+{
+    spool_close(st->spool);
+    st->spool = NULL;
+    aws_creds_free(st->creds);
+    st->creds = NULL;
+    aws_http_free(st->http);
+    aws_http_free(st->meta);
+    st->http = st->meta = NULL;
+    awslib_close(st->lib);
+    st->lib = NULL;
+}
+
+/* The <Code> of a Query-protocol error answer, "" when there is none. */
+static void error_code(const struct aws_http_resp *r, char *code, size_t len, char *msg,
+                       size_t mlen)
+{
+    code[0] = msg[0] = '\0';
+    const char *b = r->body.data;
+    const char *c = b ? strstr(b, "<Code>") : NULL;
+    const char *m = b ? strstr(b, "<Message>") : NULL;
+    if (c) {
+        snprintf(code, len, "%.*s", (int)strcspn(c + 6, "<"), c + 6);
+    }
+    if (m) {
+        snprintf(msg, mlen, "%.*s", (int)strcspn(m + 9, "<"), m + 9);
+    }
+}
+
+/* Logs a cause once (per exporter lifetime), so a lasting problem is one line, not a flood. */
+static void log_once(struct cw_exporter *st, const char *code, const char *text, long status,
+                     const char *msg)
+{
+    for (size_t i = 0; i < st->nlogged; i++) {
+        if (strcmp(st->logged[i], code) == 0) {
+            return;
+        }
+    }
+    if (st->nlogged < sizeof(st->logged) / sizeof(st->logged[0])) {
+        snprintf(st->logged[st->nlogged++], sizeof(st->logged[0]), "%s", code);
+    }
+    hw_error("cloudwatch", text, "status=%ld code=%s message=\"%.200s\"", status, code, msg);
+}
+
+/* One signed POST; the outcome decides retry, spool or drop. */
+static enum cw_outcome cw_post(struct cw_exporter *st, const void *body, size_t len)
+{
+    struct aws_creds c;
+    char err[1600], date[SIGV4_DATE_LEN + 1], hauth[SIGV4_AUTH_MAX + 32], hdate[64],
+        hhost[300], htok[4200];
+    if (aws_creds_get(st->creds, &c, err, sizeof(err)) != 0) {
+        log_once(st, "NoCredentials", "no credentials; batches are kept in the spool", 0, err);
+        return CW_HOLD;
+    }
+    if (sigv4_amz_date(time(NULL), date) != 0) {
+        return CW_HOLD; /* the clock is beyond year 9999: nothing sensible to sign */
+    }
+    const struct sigv4_header sh[] = {
+        {"host", st->host},
+        {"content-type", "application/x-www-form-urlencoded; charset=utf-8"},
+        {"content-encoding", "gzip"}};
+    const struct sigv4_input in = {.method = "POST", .path = st->path, .headers = sh,
+                                   .nheaders = 3, .payload = body, .payload_len = len,
+                                   .region = st->region, .service = "monitoring",
+                                   .amz_date = date, .access_key = c.access_key,
+                                   .secret_key = c.secret_key,
+                                   .session_token = c.token[0] ? c.token : NULL,
+                                   .normalize_path = 1, .crypto = st->lib};
+    struct sigv4_output out;
+    if (sigv4_sign(&in, &out) != SIGV4_OK) {
+        log_once(st, "SigningFailed", "cannot sign the request", 0, "");
+        return CW_REJECTED;
+    }
+    snprintf(hauth, sizeof(hauth), "Authorization: %s", out.authorization);
+    snprintf(hdate, sizeof(hdate), "X-Amz-Date: %s", date);
+    snprintf(hhost, sizeof(hhost), "Host: %s", st->host);
+    snprintf(htok, sizeof(htok), "X-Amz-Security-Token: %s", c.token);
+    const char *h[] = {hhost, "Content-Type: application/x-www-form-urlencoded; charset=utf-8",
+                       "Content-Encoding: gzip", hdate, hauth, htok};
+    struct aws_http_resp r = {0};
+    int rc = aws_http_request(st->http, "POST", st->url, h, c.token[0] ? 6 : 5, body, len, &r);
+    enum cw_outcome o = CW_RETRY;
+    char code[64], msg[512];
+    error_code(&r, code, sizeof(code), msg, sizeof(msg));
+    if (rc != 0 || r.status >= 500 || strcmp(code, "Throttling") == 0) {
+        atomic_fetch_add(strcmp(code, "Throttling") == 0 ? &st->stats.req_throttled
+                                                         : &st->stats.req_error, 1);
+        o = CW_RETRY;
+    } else if (r.status == 200) {
+        atomic_fetch_add(&st->stats.req_ok, 1);
+        o = CW_SENT;
+    } else if (strncmp(code, "ExpiredToken", 12) == 0) {
+        aws_creds_invalidate(st->creds); /* fetched again on the retry */
+        o = CW_RETRY;
+    } else if (strcmp(code, "RequestExpired") == 0) {
+        log_once(st, code, "the service says this host's clock is off by more than 5 minutes; "
+                           "fix the clock (batches are kept in the spool)", r.status, msg);
+        o = CW_HOLD;
+    } else if (r.status == 403 || strcmp(code, "AccessDenied") == 0) {
+        log_once(st, code, "permission denied for cloudwatch:PutMetricData (check the role's "
+                           "policy); batches are kept in the spool", r.status, msg);
+        o = CW_HOLD;
+    } else {
+        atomic_fetch_add(&st->stats.req_rejected, 1);
+        log_once(st, code[0] ? code : "BadRequest", "request rejected; its datapoints are "
+                                                    "dropped", r.status, msg);
+        o = CW_REJECTED;
+    }
+    if (rc != 0) {
+        hw_debug("cloudwatch", "request failed", "error=\"%s\"", r.error);
+    }
+    aws_http_resp_free(&r);
+    return o;
+}
+
+/* Full jitter: a random wait in [0, min(20 s, 200 ms x 2^attempt)], cut short by stop. */
+static int cw_backoff(struct cw_exporter *st, int attempt)
+{
+    int64_t cap = 200LL << (attempt > 7 ? 7 : attempt);
+    cap = cap > 20000 ? 20000 : cap;
+    int64_t ms = (int64_t)(rand_r(&st->rand_state) % (unsigned)(cap + 1));
+    struct timespec due;
+    clock_gettime(CLOCK_MONOTONIC, &due);
+    due.tv_sec += ms / 1000;
+    due.tv_nsec += (ms % 1000) * 1000000;
+    if (due.tv_nsec >= 1000000000) {
+        due.tv_sec++;
+        due.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&st->lock);
+    while (!st->stop && pthread_cond_timedwait(&st->cond, &st->lock, &due) != ETIMEDOUT) {
+    }
+    int stop = st->stop;
+    pthread_mutex_unlock(&st->lock);
+    return stop ? -1 : 0;
+}
+
+static enum cw_outcome cw_post_retrying(struct cw_exporter *st, const void *body, size_t len)
+{
+    enum cw_outcome o = CW_RETRY;
+    for (int attempt = 0; attempt <= st->conf->max_retries; attempt++) {
+        o = cw_post(st, body, len);
+        if (o != CW_RETRY || attempt == st->conf->max_retries || cw_backoff(st, attempt) != 0) {
+            break;
+        }
+    }
+    return o;
+}
+
+static void cw_spool_or_drop(struct cw_exporter *st, const struct cw_body *b)
+{
+    /* The kind carries the datapoint count, so a batch sent later from the spool is counted. */
+    uint32_t kind = CW_SPOOL_KIND | (uint32_t)(b->ndatums << 8);
+    if (st->spool && spool_push(st->spool, b->gz.data, b->gz.len, b->oldest_ms, kind) == 0) {
+        atomic_fetch_add(&st->stats.dp_spooled, b->ndatums);
+    } else {
+        atomic_fetch_add(&st->stats.dp_dropped, b->ndatums);
+    }
+}
+
+void cw_send_datums(struct cw_exporter *st, const struct cw_datums *d)
+{
+    struct cw_bodies bodies;
+    const struct cw_query_opts qo = {.ns = st->conf->namespace_, .gzip = 1};
+    cw_bodies_init(&bodies);
+    if (cw_query_encode(&qo, d->v, d->n, &bodies) != 0) {
+        atomic_fetch_add(&st->stats.dp_dropped, d->n);
+        hw_error("cloudwatch", "cannot encode a batch (out of memory)", "%s", "");
+        return;
+    }
+    for (size_t i = 0; i < bodies.n; i++) {
+        const struct cw_body *b = &bodies.v[i];
+        if (st->dry_run) {
+            atomic_fetch_add(&st->stats.dp_dry_run, b->ndatums);
+            hw_info("cloudwatch", "dry run: would send", "datapoints=%zu bytes=%zu", b->ndatums,
+                    b->text.len);
+            hw_debug("cloudwatch", "dry run body", "body=\"%.1500s\"", b->text.data);
+            continue;
+        }
+        /* With older batches waiting, new ones queue behind them: delivery stays in order. */
+        enum cw_outcome o = (st->spool && spool_stats(st->spool)->entries > 0)
+                                ? CW_HOLD
+                                : cw_post_retrying(st, b->gz.data, b->gz.len);
+        if (o == CW_SENT) {
+            atomic_fetch_add(&st->stats.dp_sent, b->ndatums);
+        } else if (o == CW_REJECTED) {
+            atomic_fetch_add(&st->stats.dp_dropped, b->ndatums);
+        } else {
+            cw_spool_or_drop(st, b);
+        }
+    }
+    if (bodies.dropped) {
+        atomic_fetch_add(&st->stats.dp_dropped, bodies.dropped);
+    }
+    cw_bodies_free(&bodies);
+}
+
+void cw_send_drain_spool(struct cw_exporter *st)
+{
+    if (!st->spool || st->dry_run) {
+        return;
+    }
+    size_t expired = spool_drop_older_than(st->spool, wall_ms() - CW_MAX_AGE_MS);
+    if (expired) {
+        hw_warn("cloudwatch", "spooled batches too old for CloudWatch dropped", "batches=%zu",
+                expired);
+    }
+    for (int i = 0; i < 10000; i++) { /* bounded per flush */
+        struct spool_entry e;
+        if (spool_peek(st->spool, &e) != 1) {
+            break;
+        }
+        enum cw_outcome o = cw_post(st, e.data, e.len);
+        if (o == CW_SENT) {
+            atomic_fetch_add(&st->stats.dp_sent, e.kind >> 8);
+        } else if (o == CW_REJECTED) {
+            atomic_fetch_add(&st->stats.dp_dropped, e.kind >> 8);
+        }
+        if (o == CW_SENT || o == CW_REJECTED) {
+            (void)spool_pop(st->spool, e.seq);
+        }
+        spool_entry_free(&e);
+        if (o != CW_SENT && o != CW_REJECTED) {
+            break;
+        }
+    }
+    atomic_store(&st->stats.spool_bytes, spool_stats(st->spool)->bytes);
+}
+
+void cw_send_report(void *state, struct hw_registry *reg)
+{
+    struct cw_exporter *st = state;
+    static const struct hw_family_desc req = {
+        .name = "hostwatch_export_requests_total",
+        .help = "Export requests (pushes, or scrapes served), by exporter and result.",
+        .unit = "Count", .type = HW_COUNTER, .views = HW_VIEW_NODE};
+    static const struct hw_family_desc dp = {
+        .name = "hostwatch_export_datapoints_total",
+        .help = "Datapoints handed to an exporter, by exporter and result.",
+        .unit = "Count", .type = HW_COUNTER, .views = HW_VIEW_NODE};
+    static const struct hw_family_desc sp = {
+        .name = "hostwatch_spool_bytes", .help = "Bytes waiting in an exporter's spool.",
+        .unit = "Bytes", .type = HW_GAUGE, .views = HW_VIEW_NODE};
+    struct hw_family *fr = hw_registry_family(reg, &req, NULL);
+    struct hw_family *fd = hw_registry_family(reg, &dp, NULL);
+    struct hw_family *fs = hw_registry_family(reg, &sp, NULL);
+    const struct {
+        struct hw_family *f;
+        const char *result;
+        atomic_ullong *v;
+    } rows[] = {{fr, "success", &st->stats.req_ok},        {fr, "error", &st->stats.req_error},
+                {fr, "throttled", &st->stats.req_throttled}, {fr, "rejected", &st->stats.req_rejected},
+                {fd, "sent", &st->stats.dp_sent},            {fd, "dropped", &st->stats.dp_dropped},
+                {fd, "spooled", &st->stats.dp_spooled},      {fd, "dry_run", &st->stats.dp_dry_run}};
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        const struct hw_label l[] = {{"exporter", "cloudwatch"}, {"result", rows[i].result}};
+        if (rows[i].f) {
+            hw_family_set(rows[i].f, l, 2, (double)atomic_load(rows[i].v));
+        }
+    }
+    const struct hw_label l[] = {{"exporter", "cloudwatch"}};
+    if (fs) {
+        hw_family_set(fs, l, 1, (double)atomic_load(&st->stats.spool_bytes));
+    }
+}

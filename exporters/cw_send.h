@@ -1,0 +1,65 @@
+/* The CloudWatch exporter's state and its sending side: endpoint and credentials, signing,
+ * retries with full-jitter backoff, the spool. Everything here but the atomics in `stats` runs
+ * on the exporter's sender thread. */
+#ifndef HW_CW_SEND_H
+#define HW_CW_SEND_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "aws_credentials.h"
+#include "aws_http.h"
+#include "awslib.h"
+#include "cloudwatch.h"
+#include "cw_batch.h"
+#include "spool.h"
+
+struct cw_stats_atomic {
+    atomic_ullong req_ok, req_error, req_throttled, req_rejected;
+    atomic_ullong dp_sent, dp_dropped, dp_spooled, dp_dry_run;
+    atomic_ullong agg_errors, spool_bytes;
+};
+
+struct cw_exporter {
+    const struct cw_conf *conf;
+    struct hw_registry *reg;
+    char state_dir[1024];
+    pthread_t thread;
+    int thread_started;
+    pthread_mutex_t lock; /* guards agg, stop, flush_now, watch_* */
+    pthread_cond_t cond;  /* CLOCK_MONOTONIC */
+    int stop, flush_now;
+    struct cw_agg *agg;
+    /* The first snapshot (published before any collection, after checkpoints were restored):
+     * held until the aggregator exists so that counters' baselines are the values at start. */
+    const struct hw_snapshot *first_snap;
+    uint64_t *watch_hash;
+    int watch_seen;
+    /* resolved at the sender thread's start */
+    struct cw_dim *dims;
+    size_t ndims;
+    struct cw_dimset *rollups;
+    const char ***rollup_names;
+    size_t nrollups;
+    struct awslib *lib;
+    struct aws_http *http, *meta;
+    struct aws_cred_chain *creds;
+    char region[64], url[1024], host[256], path[512];
+    struct spool *spool;
+    int dry_run;
+    unsigned rand_state;
+    char logged[8][64]; /* error codes already logged (each logged once) */
+    size_t nlogged;
+    struct cw_stats_atomic stats;
+};
+
+int cw_send_open(struct cw_exporter *st);
+void cw_send_close(struct cw_exporter *st);
+/* Encodes, signs and sends; what cannot be delivered goes to the spool. */
+void cw_send_datums(struct cw_exporter *st, const struct cw_datums *d);
+/* Sends spooled batches, oldest first, until one fails. */
+void cw_send_drain_spool(struct cw_exporter *st);
+void cw_send_report(void *state, struct hw_registry *reg);
+
+#endif
