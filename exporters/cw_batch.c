@@ -540,7 +540,7 @@ static int cw_series_group(struct cw_build *b, const struct cw_fam *fam, const s
     g->nsrc = 1;
     switch (fam->type) {
     case HW_HISTOGRAM:
-        return cw_series_hist(fam, e, g);
+        return g->bcount && cw_series_hist(fam, e, g);
     case HW_GAUGE:
         if (b->agg->mode == CW_GAUGE_STATISTICS) {
             g->st = (struct cw_stats){(double)e->gn, e->gsum, e->gmin, e->gmax};

@@ -355,7 +355,7 @@ static size_t cw_try(char *out, double v, uint64_t m, int p, int x)
 }
 
 /* hw_fmt_double's text (the first of 15, 16, 17 significant digits that reads back exactly)
- * about ten times faster: candidates are rounded from the extended-precision scaling and
+ * about seven times faster: candidates are rounded from the extended-precision scaling and
  * checked exactly; their neighbours too, in case the scaling was off by a unit (long double
  * may be no wider than double). Anything else falls back to hw_fmt_double. */
 size_t cw_query_fmt_double(char out[HW_DOUBLE_LEN], double v)

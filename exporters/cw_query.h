@@ -113,14 +113,17 @@ struct cw_bodies {
 void cw_bodies_init(struct cw_bodies *b);
 void cw_bodies_free(struct cw_bodies *b);
 /* Appends the bodies of n datums to out (none when n or every datum is dropped). 0, -EINVAL
- * (namespace, options), -EMSGSIZE (one datum alone exceeds max_body) or -ENOMEM; on error out
- * is as before. */
+ * (namespace, options, a timestamp gmtime cannot take), -EMSGSIZE (one datum alone exceeds
+ * max_body), -ENOMEM, or -EIO (gzip failed, or a size mismatch: a bug); on error out is as
+ * before. */
 int cw_query_encode(const struct cw_query_opts *o, const struct cw_datum *d, size_t n,
                     struct cw_bodies *out);
-/* gzip (RFC 1952) of data, replacing out's contents; 0, -ENOMEM or -EIO. */
+/* gzip (RFC 1952) of data, replacing out's contents; level 1..9, else the default.
+ * 0, -EINVAL (over 4 GiB), -ENOMEM or -EIO. */
 int cw_query_gzip(const void *data, size_t len, int level, struct hw_buf *out);
-/* The text hw_fmt_double gives (shortest of 15..17 significant digits that reads back
- * exactly), computed about ten times faster; exposed for tests. */
+/* Shortest of 15..17 significant digits that reads back exactly, in printf %g form: the text
+ * hw_fmt_double gives (bar, rarely, the last of 16-17 digits, both exact), about seven times
+ * faster. Writes a NUL; returns the length. Exposed for tests. */
 size_t cw_query_fmt_double(char out[HW_DOUBLE_LEN], double v);
 
 #endif

@@ -496,7 +496,9 @@ static int spool_scan(struct spool *sp, struct spool_seqs *seqs)
  * the oldest are deleted unread. 0 or -errno. */
 static int spool_load(struct spool *sp, struct spool_seqs *seqs)
 {
-    qsort(seqs->v, seqs->n, sizeof(seqs->v[0]), spool_seq_cmp);
+    if (seqs->n > 0) { /* qsort's array may not be NULL, even when empty */
+        qsort(seqs->v, seqs->n, sizeof(seqs->v[0]), spool_seq_cmp);
+    }
     size_t first = 0;
     for (; seqs->n - first > SPOOL_MAX_ENTRIES; first++) {
         char name[SPOOL_NAME_MAX];
