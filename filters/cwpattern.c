@@ -1,7 +1,7 @@
 /* CloudWatch Logs filter patterns: the public entry points, term patterns, standalone %regex%
  * and the match state (scratch, fields). Values and expression trees are in cwpattern_expr.c,
  * the JSON and delimited families in cwpattern_json.c and cwpattern_delim.c; the grammar and
- * every semantic choice are in doc/filter-patterns.md. */
+ * every semantic choice are in docs/filter-patterns.md. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memmem */
 #endif

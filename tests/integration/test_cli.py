@@ -92,7 +92,7 @@ def test_once(t):
 def test_man_page_lists_every_key(t):
     r = run_bin(["--help-config"])
     t.eq(r.returncode, 0, "--help-config exits 0")
-    with open(os.path.join(hwtest.SRCDIR, "doc", "hostwatch.1")) as f:
+    with open(os.path.join(hwtest.SRCDIR, "docs", "hostwatch.1")) as f:
         man = f.read().replace("\\-", "-")
     keys = set()
     for line in r.stdout.splitlines():
