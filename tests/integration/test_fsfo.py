@@ -7,6 +7,7 @@ import tempfile
 import os
 import shutil
 import signal
+import time
 
 import hwtest
 from hwtest import TAP, Agent, http_get, wait_until
@@ -144,4 +145,96 @@ def test_healthz_flip_and_restart(t):
         shutil.rmtree(a.dir, ignore_errors=True)
 
 
-TAP().run([test_once, test_live_replay, test_healthz_flip_and_restart])
+P = "[W000 2024-03-11T09:%02d:00.000+00:00] "
+
+
+def test_rotation_restart_and_two_observers(t):
+    """A failover whose "Initiating" and "succeeded" lines land in different files (rename
+    rotation in between), a kill -9 between the two, and a second observer's log."""
+    a = Agent({})
+    log = os.path.join(a.dir, "observer.log")
+    log2 = os.path.join(a.dir, "observer2.log")
+    with open(log, "w") as f:
+        f.write(P % 0 + "Observer trace level is set to USER\n")
+        f.write(P % 1 + 'Failover succeeded, new primary is "db1"\n')
+    open(log2, "w").close()
+    cfg = config(log, "@DIR@/state")
+    cfg["collectors"]["fsfo"]["observer_logs"] = [log, log2]
+    cfg["collectors"]["fsfo"]["databases"] = ["db1", "db2"]
+    a.write_config(cfg)
+    try:
+        a.start()
+        t.eq(primary_of(a.metrics())[0], "db1", "db1 is primary at start")
+        with open(log, "a") as f:
+            f.write(P % 2 + "Initiating Fast-Start Failover to database \"db2\"...\n")
+        time.sleep(0.5)  # checkpointed after "Initiating"
+        a.proc.send_signal(signal.SIGKILL)
+        a.proc.wait(10)
+        a.log.close()
+        os.rename(log, log + ".1")  # rotated while the agent is down
+        with open(log + ".1", "a") as f:  # the observer still had the old file open
+            f.write(P % 3 + "Performing failover NOW, please wait...\n")
+        with open(log, "w") as f:
+            f.write(P % 4 + 'Failover succeeded, new primary is "db2"\n')
+        a.start()
+        t.ok(wait_until(lambda: primary_of(a.metrics())[0] == "db2", 5),
+             "failover across a kill -9 and a rotation: db2 is primary", a.metrics())
+        m = a.metrics()
+        t.eq(m.get("oracle_fsfo_failovers_total"), 2.0, "the failover is counted once")
+        t.eq(m.get('oracle_fsfo_is_primary{database="db1"}'), 0.0, "db1 is 0, not absent")
+        with open(log2, "a") as f:  # the other observer reports a switchover back
+            f.write(P % 5 + 'Switchover succeeded, new primary is "DB1"\n')
+        t.ok(wait_until(lambda: (primary_of(a.metrics())[0] or "").lower() == "db1", 5),
+             "a second observer's log moves the role too (names compared case-insensitively)")
+        t.eq(primary_of(a.metrics())[1], 1, "exactly one database is primary")
+        with open(log2, "a") as f:
+            f.write(P % 6 + "Primary database is now 'db2' according to a rumour\n")
+            f.write("some shell trace: Failover succeeded, new primary is \"db2\"\n")
+        time.sleep(1.5)
+        t.eq((primary_of(a.metrics())[0] or "").lower(), "db1",
+             "lines that merely mention a primary change nothing")
+    finally:
+        a.stop()
+        shutil.rmtree(a.dir, ignore_errors=True)
+
+
+def test_cloudwatch_fast_path(t):
+    """flush_on_change: a role change reaches PutMetricData at once, not at the next 60 s flush."""
+    try:
+        from fakeaws import FakeAWS
+    except ImportError:
+        t.skip("fast path to CloudWatch", "python3-botocore not installed")
+        return
+    with FakeAWS() as fake:
+        a = Agent({}, env=fake.environ("static"))
+        log = os.path.join(a.dir, "observer.log")
+        with open(log, "w") as f:
+            f.write(P % 1 + 'Failover succeeded, new primary is "db1"\n')
+        cfg = config(log, "@DIR@/state")
+        cfg["collectors"]["fsfo"]["databases"] = ["db1", "db2"]
+        cfg["exporters"]["cloudwatch"] = {"endpoint": fake.cloudwatch_url, "region": fake.region,
+                                          "flush_interval": "60s", "namespace": "DataGuard",
+                                          "metrics": ["oracle_fsfo_is_primary"],
+                                          "gauge": "last",
+                                          "flush_on_change": ["oracle_fsfo_is_primary"]}
+        a.write_config(cfg)
+        try:
+            a.start()
+            def db2_primary():
+                return any(d.dimensions.get("database") == "db2" and d.value == 1.0
+                           for d in fake.datums(name="oracle_fsfo_is_primary"))
+            time.sleep(1)
+            t0 = time.monotonic()
+            with open(log, "a") as f:
+                f.write(P % 2 + 'Failover succeeded, new primary is "db2"\n')
+            ok = wait_until(db2_primary, 10, 0.005)
+            took = time.monotonic() - t0
+            t.ok(ok and took < 5, "role change sent to CloudWatch in %.0f ms (flush interval "
+                 "60 s)" % (took * 1000), fake.counts())
+        finally:
+            a.stop()
+            shutil.rmtree(a.dir, ignore_errors=True)
+
+
+TAP().run([test_once, test_live_replay, test_healthz_flip_and_restart,
+           test_rotation_restart_and_two_observers, test_cloudwatch_fast_path])
