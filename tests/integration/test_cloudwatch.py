@@ -185,13 +185,55 @@ def test_dry_run_and_once(t):
             shutil.rmtree(a.dir, ignore_errors=True)
 
 
+def test_bad_answers_and_values(t):
+    """Garbage, huge and reset answers are survived; a revoked key is reported once and the data
+    kept; a value CloudWatch would reject (inf) is dropped alone, the rest still delivered."""
+    with FakeAWS() as fake:
+        a, log = run_agent(fake, "static")
+        a.write_config(_with_gauge(config(fake, log, metrics=["lines_total", "queue_depth"])))
+        try:
+            a.start()
+            for mode in ("huge", "garbage", "not_http", "close"):
+                fake.set_fault(mode, count=1)
+            n = write_lines(log, 1, 5)
+            with open(log, "a") as f:
+                f.write("depth=inf\ndepth=7\n")
+            t.ok(wait_until(lambda: delivered(fake) == 5.0, 15),
+                 "delivered after huge, garbage, non-HTTP and closed answers", fake.counts())
+            t.ok(wait_until(lambda: any((d.statistic_values or {}).get("Maximum") == 7.0
+                                        for d in fake.datums(name="queue_depth")), 10),
+                 "a gauge next to an inf value is still delivered (as a statistic set)")
+            t.eq(fake.count("invalid"), 0, "nothing invalid was ever sent (inf dropped locally)")
+            t.ok(a.proc.poll() is None, "the agent is still running")
+            key = fake.static_key()[0]
+            fake.revoke_key(key)
+            n = write_lines(log, n, 5)
+            t.ok(wait_until(lambda: "permission denied" in a.read_log() or
+                            "InvalidClientTokenId" in a.read_log(), 10),
+                 "a refused key is reported", a.read_log()[-1500:])
+            time.sleep(2)
+            t.eq(a.read_log().count("InvalidClientTokenId"), 1, "once, not at every flush")
+            t.ok(wait_until(lambda: a.metrics().get(
+                'hostwatch_export_datapoints_total{exporter="cloudwatch",result="spooled"}', 0)
+                > 0, 10), "its batches are kept in the spool meanwhile")
+        finally:
+            a.stop()
+            shutil.rmtree(a.dir, ignore_errors=True)
+
+
+def _with_gauge(cfg):
+    cfg["collectors"]["logs"][0]["filters"].append(
+        {"metric": "queue_depth", "type": "gauge", "regex": "^depth=(?<value>\\S+)$"})
+    return cfg
+
+
 def main():
     t = TAP()
     if FakeAWS is None or not os.path.exists("/usr/lib/python3/dist-packages/botocore"):
         t.skip("cloudwatch exporter", "python3-botocore not installed")
         t.run([])
     t.run([test_credential_sources, test_key_rotation_and_throttling, test_outage_and_restart,
-           test_dry_run_and_once])
+           test_dry_run_and_once, test_bad_answers_and_values])
 
 
 main()
