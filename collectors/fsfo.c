@@ -3,14 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <time.h>
 
 #include "diag.h"
 #include "fsfo_parse.h"
 #include "log.h"
-#include "logtail.h"
-#include "loop.h"
+#include "tailsrc.h"
 
 #define FSFO_MAX_DBS 32
 
@@ -64,18 +62,13 @@ static const struct hw_family_desc fsfo_descs[F_N] = {
 struct fsfo_col {
     char owner[128];
     struct hw_registry *reg;
-    struct hw_loop *loop;
-    struct hw_watch *watch;
     enum hw_mode mode;
-    void (*request_publish)(void *core);
-    void *core;
-    struct logtail *lt;
+    struct tailsrc src;
     struct fsfo_state st;
     char dbs[FSFO_MAX_DBS][FSFO_NAME_MAX + 1]; /* known databases, first spelling kept */
     size_t ndbs;
     double last_change; /* Unix time, 0 = never */
     struct hw_family *fam[F_N];
-    int read_once;
 };
 
 static int fsfo_validate(const void *conf, const char *path, struct hw_diag *d)
@@ -118,8 +111,9 @@ static void fsfo_know(struct fsfo_col *c, const char *name)
 
 /* Publishes the state machine: the role gauge only once a primary is known, so "unknown" is
  * an absent series (and a failing health rule), never a misleading 0. */
-static void fsfo_publish(struct fsfo_col *c)
+static void fsfo_publish(void *arg)
 {
+    struct fsfo_col *c = arg;
     hw_registry_begin(c->reg, c->owner);
     for (size_t i = 0; c->st.has_primary && i < c->ndbs; i++) {
         const struct hw_label l[] = {{"database", c->dbs[i]}};
@@ -163,27 +157,13 @@ static void fsfo_on_line(void *arg, const struct logtail_file_info *f, const cha
     }
 }
 
-static void fsfo_on_event(void *arg, uint32_t events)
-{
-    struct fsfo_col *c = arg;
-    (void)events;
-    (void)logtail_on_events(c->lt);
-    fsfo_publish(c);
-    if (c->request_publish) {
-        c->request_publish(c->core);
-    }
-}
-
 static void fsfo_destroy(void *state)
 {
     struct fsfo_col *c = state;
     if (!c) {
         return;
     }
-    if (c->watch) {
-        hw_loop_remove(c->loop, c->watch);
-    }
-    logtail_free(c->lt);
+    tailsrc_close(&c->src);
     free(c);
 }
 
@@ -196,10 +176,7 @@ static int fsfo_create(const void *conf, const struct hw_ctx *ctx, void **state)
     }
     snprintf(c->owner, sizeof(c->owner), "%s", ctx->instance);
     c->reg = ctx->reg;
-    c->loop = ctx->loop;
     c->mode = ctx->mode;
-    c->request_publish = ctx->request_publish;
-    c->core = ctx->core;
     fsfo_state_init(&c->st);
     for (size_t i = 0; i < cf->databases.n; i++) {
         fsfo_know(c, cf->databases.v[i]);
@@ -218,14 +195,11 @@ static int fsfo_create(const void *conf, const struct hw_ctx *ctx, void **state)
         .max_line_size = (size_t)cf->max_line_size,
         .read_block = 64 * 1024,
         .rotate_wait_ns = cf->rotate_wait_ns,
-        .use_inotify = cf->inotify && ctx->mode == HW_MODE_RUN && ctx->loop,
+        .use_inotify = cf->inotify,
     };
-    if (!(c->lt = logtail_new(&lo, fsfo_on_line, c))) {
+    if (tailsrc_open(&c->src, &lo, ctx, fsfo_on_line, fsfo_publish, c) != 0) {
         fsfo_destroy(c);
         return -1;
-    }
-    if (lo.use_inotify && logtail_fd(c->lt) >= 0) {
-        c->watch = hw_loop_add_fd(c->loop, logtail_fd(c->lt), EPOLLIN, fsfo_on_event, c);
     }
     *state = c;
     return 0;
@@ -234,15 +208,7 @@ static int fsfo_create(const void *conf, const struct hw_ctx *ctx, void **state)
 static int fsfo_collect(void *state)
 {
     struct fsfo_col *c = state;
-    int rc = 0;
-    if (c->mode == HW_MODE_ONCE) {
-        if (!c->read_once) {
-            rc = logtail_read_all_once(c->lt);
-            c->read_once = 1;
-        }
-    } else {
-        rc = logtail_poll(c->lt);
-    }
+    int rc = tailsrc_collect(&c->src);
     fsfo_publish(c);
     return rc;
 }
@@ -254,7 +220,7 @@ static json_t *fsfo_checkpoint(void *state)
     for (size_t i = 0; dbs && i < c->ndbs; i++) {
         json_array_append_new(dbs, json_string(c->dbs[i]));
     }
-    json_t *files = logtail_checkpoint(c->lt);
+    json_t *files = logtail_checkpoint(c->src.lt);
     json_t *st = fsfo_state_save(&c->st);
     if (!dbs || !files || !st) {
         json_decref(dbs);
@@ -281,7 +247,7 @@ static int fsfo_restore(void *state, const json_t *saved, const char **why)
         *why = "not an FSFO checkpoint";
         return -1;
     }
-    if (fsfo_state_restore(&tmp, st, why) != 0 || logtail_restore(c->lt, files, why) < 0) {
+    if (fsfo_state_restore(&tmp, st, why) != 0 || logtail_restore(c->src.lt, files, why) < 0) {
         return -1;
     }
     c->st = tmp;

@@ -3,14 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 
 #include "diag.h"
 #include "filters/binding.h"
 #include "filters/metricstate.h"
 #include "log.h"
-#include "logtail.h"
-#include "loop.h"
+#include "tailsrc.h"
 
 static const char *const start_choices[] = {"end", "beginning", NULL};
 
@@ -74,18 +72,12 @@ static const struct hw_family_desc filter_descs[SM_NFILTER] = {
 struct logs_state {
     char owner[128];
     struct hw_registry *reg;
-    struct hw_loop *loop;
-    struct hw_watch *watch;
-    enum hw_mode mode;
-    void (*request_publish)(void *core);
-    void *core;
-    struct logtail *lt;
+    struct tailsrc src;
     struct binding **bindings;
     size_t nbindings;
     const struct logs_conf *conf;
     struct hw_family *src_fam[SM_NSOURCE];
     struct hw_family *flt_fam[SM_NFILTER];
-    int read_once;
 };
 
 static int logs_validate(const void *conf, const char *path, struct hw_diag *d)
@@ -130,9 +122,10 @@ static void logs_on_line(void *arg, const struct logtail_file_info *f, const cha
 }
 
 /* Copies the tailer's and the filters' own counters into the self-metric families. */
-static void logs_report(struct logs_state *st)
+static void logs_report(void *arg)
 {
-    const struct logtail_stats *ts = logtail_stats(st->lt);
+    struct logs_state *st = arg;
+    const struct logtail_stats *ts = logtail_stats(st->src.lt);
     const uint64_t src[SM_NSOURCE] = {ts->lines, ts->bytes, ts->lines_too_long, ts->rotations,
                                       ts->read_errors};
     const struct hw_label sl[] = {{"source", st->owner}};
@@ -155,27 +148,13 @@ static void logs_report(struct logs_state *st)
     }
 }
 
-static void logs_on_event(void *arg, uint32_t events)
-{
-    struct logs_state *st = arg;
-    (void)events;
-    (void)logtail_on_events(st->lt);
-    logs_report(st);
-    if (st->request_publish) {
-        st->request_publish(st->core);
-    }
-}
-
 static void logs_destroy(void *state)
 {
     struct logs_state *st = state;
     if (!st) {
         return;
     }
-    if (st->watch) {
-        hw_loop_remove(st->loop, st->watch);
-    }
-    logtail_free(st->lt);
+    tailsrc_close(&st->src);
     for (size_t i = 0; i < st->nbindings; i++) {
         binding_free(st->bindings[i]);
     }
@@ -212,10 +191,6 @@ static int logs_create(const void *conf, const struct hw_ctx *ctx, void **state)
     }
     snprintf(st->owner, sizeof(st->owner), "%s", ctx->instance);
     st->reg = ctx->reg;
-    st->loop = ctx->loop;
-    st->mode = ctx->mode;
-    st->request_publish = ctx->request_publish;
-    st->core = ctx->core;
     st->conf = c;
     const struct logtail_opts lo = {
         .paths = (const char *const *)c->paths.v,
@@ -225,7 +200,7 @@ static int logs_create(const void *conf, const struct hw_ctx *ctx, void **state)
         .read_block = (size_t)c->read_block,
         .partial_flush_ns = c->partial_flush_ns,
         .rotate_wait_ns = c->rotate_wait_ns,
-        .use_inotify = c->inotify && ctx->mode == HW_MODE_RUN && ctx->loop,
+        .use_inotify = c->inotify,
     };
     for (size_t i = 0; i < SM_NSOURCE; i++) {
         st->src_fam[i] = hw_registry_family(st->reg, &source_descs[i], NULL);
@@ -233,12 +208,10 @@ static int logs_create(const void *conf, const struct hw_ctx *ctx, void **state)
     for (size_t i = 0; i < SM_NFILTER; i++) {
         st->flt_fam[i] = hw_registry_family(st->reg, &filter_descs[i], NULL);
     }
-    if (logs_make_bindings(st, c) != 0 || !(st->lt = logtail_new(&lo, logs_on_line, st))) {
+    if (logs_make_bindings(st, c) != 0 ||
+        tailsrc_open(&st->src, &lo, ctx, logs_on_line, logs_report, st) != 0) {
         logs_destroy(st);
         return -1;
-    }
-    if (lo.use_inotify && logtail_fd(st->lt) >= 0) {
-        st->watch = hw_loop_add_fd(st->loop, logtail_fd(st->lt), EPOLLIN, logs_on_event, st);
     }
     *state = st;
     return 0;
@@ -247,15 +220,7 @@ static int logs_create(const void *conf, const struct hw_ctx *ctx, void **state)
 static int logs_collect(void *state)
 {
     struct logs_state *st = state;
-    int rc = 0;
-    if (st->mode == HW_MODE_ONCE) {
-        if (!st->read_once) {
-            rc = logtail_read_all_once(st->lt);
-            st->read_once = 1;
-        }
-    } else {
-        rc = logtail_poll(st->lt);
-    }
+    int rc = tailsrc_collect(&st->src);
     logs_report(st);
     return rc;
 }
@@ -272,7 +237,7 @@ static json_t *logs_checkpoint(void *state)
 {
     struct logs_state *st = state;
     json_t *metrics = json_object();
-    json_t *files = logtail_checkpoint(st->lt);
+    json_t *files = logtail_checkpoint(st->src.lt);
     const struct binding_conf *f = st->conf->filters.items;
     for (size_t i = 0; metrics && i < st->nbindings; i++) {
         json_t *m = metricstate_save(binding_family(st->bindings[i]), binding_mtype(f[i].type));
@@ -298,7 +263,7 @@ static int logs_restore(void *state, const json_t *saved, const char **why)
         *why = "not a log source checkpoint";
         return -1;
     }
-    if (logtail_restore(st->lt, files, why) < 0) {
+    if (logtail_restore(st->src.lt, files, why) < 0) {
         return -1;
     }
     const struct binding_conf *f = st->conf->filters.items;

@@ -67,8 +67,12 @@ static char *read_file(const char *path, size_t *len)
             break;
         }
         cap *= 2;
-        buf = realloc(buf, cap);
-        assert_non_null(buf);
+        char *grown = realloc(buf, cap);
+        if (!grown) {
+            free(buf);
+        }
+        assert_non_null(grown);
+        buf = grown;
     }
     assert_int_equal(ferror(f), 0);
     assert_int_equal(fclose(f), 0);
@@ -165,12 +169,12 @@ static void assert_matches_file(const char *rel, const char *ext, const char *go
 {
     size_t len = 0;
     char *want = suite_file(rel, ext, &len);
-    if (strlen(got) != len || memcmp(got, want, len) != 0) {
+    int same = strlen(got) == len && memcmp(got, want, len) == 0;
+    if (!same) {
         print_error("%s%s differs\n--- want\n%s\n--- got\n%s\n", rel, ext, want, got);
-        free(want);
-        fail();
     }
     free(want);
+    assert_true(same);
 }
 
 /* Signs a parsed case and compares .creq, .sts and .authz. */

@@ -279,7 +279,9 @@ static size_t list_seqs(const char *dir, uint64_t *out, size_t max)
         }
     }
     assert_int_equal(closedir(d), 0);
-    qsort(out, n, sizeof(out[0]), seq_cmp);
+    if (n > 0) {
+        qsort(out, n, sizeof(out[0]), seq_cmp);
+    }
     return n;
 }
 
