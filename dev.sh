@@ -136,7 +136,7 @@ run_cppcheck() {
     local rc=0
     cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
         --inline-suppr --std=c11 -I agent -I . \
-        agent collectors filters exporters 2>"$TOP/build/cppcheck.out" || rc=$?
+        agent collectors filters exporters tests/unit tests/fuzz 2>"$TOP/build/cppcheck.out" || rc=$?
     record cppcheck "$rc"
     [ "$rc" -ne 0 ] && cat "$TOP/build/cppcheck.out"
     return 0
