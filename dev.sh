@@ -83,8 +83,8 @@ cmd_run() {
     local cfg=${1:-$TOP/packaging/examples/demo.json}
     if [ -z "${1:-}" ]; then
         demo_writer &
-        local writer=$!
-        trap 'kill $writer 2>/dev/null' EXIT INT TERM
+        DEMO_WRITER=$!
+        trap 'kill "$DEMO_WRITER" 2>/dev/null || true' EXIT INT TERM
         say "demo log: /tmp/hostwatch-demo/app.log (a line every 0.2 s)"
     fi
     say "running build/default/hostwatch -c $cfg (Prometheus endpoint: http://127.0.0.1:9273/metrics; Ctrl-C stops)"
