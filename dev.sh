@@ -199,6 +199,7 @@ cmd_bench() {
     build release CFLAGS="-O2 -g"
     "$TOP/bench/run.sh" "$TOP/build/release/hostwatch"
     "$TOP/bench/logs.sh" "$TOP/build/release/hostwatch"
+    /usr/bin/python3 "$TOP/bench/fsfo_latency.py" "$TOP/build/release/hostwatch" 200
 }
 
 case "${1:-}" in
