@@ -6,6 +6,7 @@
 #include "collectors/logs.h"
 #include "collectors/memory.h"
 #include "exporters/cloudwatch.h"
+#include "exporters/emf.h"
 #include "exporters/prometheus.h"
 #include "plugin.h"
 
@@ -20,6 +21,7 @@ const struct hw_collector *const hw_collectors[] = {
 const struct hw_exporter *const hw_exporters[] = {
     &hw_exporter_prometheus,
     &hw_exporter_cloudwatch,
+    &hw_exporter_emf,
     NULL,
 };
 
