@@ -85,10 +85,6 @@ static int once_cloudwatch(const struct hw_agent *a, const struct hw_snapshot *s
 
 int hw_once_run(const char *config_path, enum hw_once_format fmt, FILE *out)
 {
-    if (fmt == HW_FMT_OPENMETRICS) {
-        fprintf(stderr, "hostwatch: once --format openmetrics: not built yet\n");
-        return 2;
-    }
     struct hw_agent *a = hw_agent_new(config_path, HW_MODE_ONCE);
     if (!a) {
         return 1;
@@ -108,6 +104,9 @@ int hw_once_run(const char *config_path, enum hw_once_format fmt, FILE *out)
         rc = hw_snapshot_to_json(snap, &b);
     } else if (fmt == HW_FMT_CLOUDWATCH) {
         rc = once_cloudwatch(a, snap, out);
+    } else if (fmt == HW_FMT_OPENMETRICS) {
+        prom_openmetrics_render(&b, snap, HW_VIEW_NODE);
+        rc = b.oom ? -1 : 0;
     } else {
         prom_text_render(&b, snap, HW_VIEW_NODE);
         rc = b.oom ? -1 : 0;

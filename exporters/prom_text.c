@@ -1,6 +1,8 @@
 #include "prom_text.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static void escape(struct hw_buf *out, const char *v, int quotes)
 {
@@ -113,4 +115,86 @@ void prom_text_render(struct hw_buf *out, const struct hw_snapshot *snap, unsign
             }
         }
     }
+}
+
+/* A counter family's name in OpenMetrics: the "_total" suffix belongs to the sample. */
+static void om_family_name(struct hw_buf *out, const struct hw_snap_family *f)
+{
+    size_t n = strlen(f->name);
+    if (f->type == HW_COUNTER && n > 6 && strcmp(f->name + n - 6, "_total") == 0) {
+        n -= 6;
+    }
+    hw_buf_append(out, f->name, n);
+}
+
+static void om_counter(struct hw_buf *out, const struct hw_snap_family *f,
+                       const struct hw_snap_series *s)
+{
+    struct hw_buf name;
+    hw_buf_init(&name);
+    om_family_name(&name, f);
+    hw_buf_puts(&name, "_total");
+    put_sample(out, name.oom ? f->name : name.data, NULL, s, NULL, s->value);
+    hw_buf_free(&name);
+}
+
+void prom_openmetrics_render(struct hw_buf *out, const struct hw_snapshot *snap, unsigned view)
+{
+    static const char *const types[] = {"counter", "gauge", "histogram"};
+    for (size_t i = 0; i < snap->nfamilies; i++) {
+        const struct hw_snap_family *f = &snap->families[i];
+        if (!(f->views & view) || f->nseries == 0) {
+            continue;
+        }
+        hw_buf_append(out, "# TYPE ", 7);
+        om_family_name(out, f);
+        hw_buf_putc(out, ' ');
+        hw_buf_puts(out, types[f->type]);
+        hw_buf_append(out, "\n# HELP ", 8);
+        om_family_name(out, f);
+        hw_buf_putc(out, ' ');
+        escape(out, f->help, 1);
+        hw_buf_putc(out, '\n');
+        for (size_t j = 0; j < f->nseries; j++) {
+            if (f->type == HW_HISTOGRAM) {
+                render_histogram(out, f, &f->series[j]);
+            } else if (f->type == HW_COUNTER) {
+                om_counter(out, f, &f->series[j]);
+            } else {
+                put_sample(out, f->name, NULL, &f->series[j], NULL, f->series[j].value);
+            }
+        }
+    }
+    hw_buf_puts(out, "# EOF\n");
+}
+
+/* The q of one media range ("type/sub;a=b;q=0.5"), 1 without one. */
+static double media_q(const char *p, size_t len)
+{
+    for (const char *q = p; q + 2 < p + len; q++) {
+        if ((q[0] == 'q' || q[0] == 'Q') && q[1] == '=' && (q == p || q[-1] == ';' ||
+                                                         q[-1] == ' ')) {
+            return strtod(q + 2, NULL);
+        }
+    }
+    return 1.0;
+}
+
+enum prom_format prom_negotiate(const char *accept)
+{
+    double om = -1, other = -1;
+    for (const char *p = accept; p && *p;) {
+        while (*p == ' ' || *p == ',') {
+            p++;
+        }
+        size_t len = strcspn(p, ",");
+        double q = media_q(p, len);
+        if (len >= 28 && strncasecmp(p, "application/openmetrics-text", 28) == 0) {
+            om = q > om ? q : om;
+        } else if (len > 0) {
+            other = q > other ? q : other;
+        }
+        p += len;
+    }
+    return om > 0 && om >= other ? PROM_FMT_OPENMETRICS : PROM_FMT_TEXT;
 }

@@ -52,10 +52,11 @@ static const struct hw_opt prom_opts[] = {
     HW_OPT_END,
 };
 
-/* One rendering of one snapshot, shared by every scrape until the next publish. */
+/* The renderings of one snapshot (per format, plain and gzip), made on first demand and shared
+ * by every scrape until the next publish. */
 struct prom_cache {
     uint64_t generation;
-    struct MHD_Response *plain, *gzip;
+    struct MHD_Response *resp[2][2]; /* [enum prom_format][gzip] */
 };
 
 struct prom_state {
@@ -153,7 +154,7 @@ static int gzip_buf(const char *src, size_t len, char **out, size_t *outlen)
     return 0;
 }
 
-static struct MHD_Response *make_response(char *data, size_t len, int gz)
+static struct MHD_Response *make_response(char *data, size_t len, enum prom_format fmt, int gz)
 {
     struct MHD_Response *r =
         MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
@@ -161,8 +162,10 @@ static struct MHD_Response *make_response(char *data, size_t len, int gz)
         free(data);
         return NULL;
     }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, PROM_TEXT_CONTENT_TYPE);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            fmt == PROM_FMT_OPENMETRICS ? PROM_OM_CONTENT_TYPE
+                                                        : PROM_TEXT_CONTENT_TYPE);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
     if (gz) {
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
     }
@@ -171,51 +174,51 @@ static struct MHD_Response *make_response(char *data, size_t len, int gz)
 
 static void cache_clear(struct prom_cache *c)
 {
-    if (c->plain) {
-        MHD_destroy_response(c->plain);
-    }
-    if (c->gzip) {
-        MHD_destroy_response(c->gzip);
+    for (int f = 0; f < 2; f++) {
+        for (int g = 0; g < 2; g++) {
+            if (c->resp[f][g]) {
+                MHD_destroy_response(c->resp[f][g]);
+            }
+        }
     }
     memset(c, 0, sizeof(*c));
 }
 
-/* Renders the current snapshot once per publish; scrapes in between reuse the responses. */
-static int cache_refresh(struct prom_state *st)
+/* The response for (format, gzip) of the current snapshot, rendered once per publish; scrapes
+ * in between reuse it. NULL when out of memory. Called with st->lock held. */
+static struct MHD_Response *cache_get(struct prom_state *st, enum prom_format fmt, int gz)
 {
     const struct hw_snapshot *snap = hw_registry_acquire(st->reg);
     if (!snap) {
-        return -1;
+        return NULL;
     }
-    if (st->cache.plain && st->cache.generation == snap->generation) {
-        hw_snapshot_release(snap);
-        return 0;
+    if (st->cache.generation != snap->generation) {
+        cache_clear(&st->cache);
+        st->cache.generation = snap->generation;
     }
-    struct hw_buf b;
-    hw_buf_init(&b);
-    prom_text_render(&b, snap, st->view);
-    uint64_t gen = snap->generation;
-    hw_snapshot_release(snap);
-    if (b.oom) {
-        hw_buf_free(&b);
-        return -1;
-    }
-    char *gz;
-    size_t gzlen;
-    struct MHD_Response *gzr = NULL;
-    if (gzip_buf(b.data ? b.data : "", b.len, &gz, &gzlen) == 0) {
-        gzr = make_response(gz, gzlen, 1);
-    }
-    struct MHD_Response *plain = make_response(b.data, b.len, 0);
-    if (!plain) {
-        if (gzr) {
-            MHD_destroy_response(gzr);
+    if (!st->cache.resp[fmt][gz]) {
+        struct hw_buf b;
+        hw_buf_init(&b);
+        if (fmt == PROM_FMT_OPENMETRICS) {
+            prom_openmetrics_render(&b, snap, st->view);
+        } else {
+            prom_text_render(&b, snap, st->view);
         }
-        return -1;
+        char *gzdata;
+        size_t gzlen;
+        if (b.oom) {
+            hw_buf_free(&b);
+        } else if (!gz) {
+            st->cache.resp[fmt][0] = make_response(b.data ? b.data : strdup(""), b.len, fmt, 0);
+        } else if (gzip_buf(b.data ? b.data : "", b.len, &gzdata, &gzlen) == 0) {
+            st->cache.resp[fmt][1] = make_response(gzdata, gzlen, fmt, 1);
+            hw_buf_free(&b);
+        } else {
+            hw_buf_free(&b);
+        }
     }
-    cache_clear(&st->cache);
-    st->cache = (struct prom_cache){.generation = gen, .plain = plain, .gzip = gzr};
-    return 0;
+    hw_snapshot_release(snap);
+    return st->cache.resp[fmt][gz];
 }
 
 const char *prom_conf_listen(const void *conf)
@@ -269,12 +272,9 @@ static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, con
 static enum MHD_Result serve_metrics(struct prom_state *st, struct MHD_Connection *c)
 {
     const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding");
+    const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
     pthread_mutex_lock(&st->lock);
-    int rc = cache_refresh(st);
-    struct MHD_Response *r = NULL;
-    if (rc == 0) {
-        r = (prom_accepts_gzip(ae) && st->cache.gzip) ? st->cache.gzip : st->cache.plain;
-    }
+    struct MHD_Response *r = cache_get(st, prom_negotiate(accept), prom_accepts_gzip(ae));
     /* Queue while holding the lock: the cache's reference keeps r alive until then, and MHD
      * takes its own reference for the send. */
     enum MHD_Result ret = r ? MHD_queue_response(c, MHD_HTTP_OK, r) : MHD_NO;

@@ -47,6 +47,25 @@ def test_routes(t, a):
     t.ok(r[0] == 200 and b'href="/metrics"' in r[2], "landing page links /metrics")
 
 
+def test_openmetrics(t, a):
+    accept = ("application/openmetrics-text;version=1.0.0,"
+              "text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
+    r = http_get(a.port, "/metrics", {"Accept": accept})
+    t.eq(r[1].get("content-type"), "application/openmetrics-text; version=1.0.0; charset=utf-8",
+         "OpenMetrics when a scraper prefers it")
+    body = r[2].decode()
+    t.ok(body.endswith("# EOF\n"), "OpenMetrics ends with # EOF")
+    t.ok("# TYPE node_disk_reads_completed counter\n" in body and
+         "node_disk_reads_completed_total{" in body, "counter family without _total, samples with")
+    t.eq(hwtest.parse_text_metrics(body.replace("# EOF\n", "")).get("node_memory_MemTotal_bytes"),
+         hwtest.meminfo_kb("MemTotal") * 1024.0, "same values as the text format")
+    r = http_get(a.port, "/metrics", {"Accept": accept, "Accept-Encoding": "gzip"})
+    t.ok(hwtest.gunzip(r[2]).endswith(b"# EOF\n"), "OpenMetrics gzipped")
+    r = http_get(a.port, "/metrics", {"Accept": "text/plain"})
+    t.ok(r[1].get("content-type", "").startswith("text/plain; version=0.0.4") and
+         b"# EOF" not in r[2], "text/plain still gives 0.0.4")
+
+
 def test_bad_requests(t, a):
     for method in ("POST", "PUT", "DELETE", "OPTIONS"):
         r = http_get(a.port, "/metrics", method=method)
@@ -115,7 +134,8 @@ def main():
     a = Agent(CONFIG)
     try:
         a.start()
-        TAP().run([lambda t: test_routes(t, a), lambda t: test_bad_requests(t, a),
+        TAP().run([lambda t: test_routes(t, a), lambda t: test_openmetrics(t, a),
+                   lambda t: test_bad_requests(t, a),
                    lambda t: test_keep_alive(t, a),
                    lambda t: test_promtool(t, a)])
     finally:

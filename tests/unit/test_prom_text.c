@@ -117,6 +117,64 @@ static void test_accept_encoding(void **state)
     assert_false(prom_accepts_gzip(NULL));
 }
 
+static void test_openmetrics(void **state)
+{
+    (void)state;
+    struct hw_registry *reg = hw_registry_new();
+    const struct hw_family_desc c = {.name = "node_disk_reads_completed_total",
+                                     .help = "Reads \"done\".", .type = HW_COUNTER,
+                                     .views = HW_VIEW_NODE};
+    const struct hw_family_desc c2 = {.name = "app_errors", .help = "Errors.",
+                                      .type = HW_COUNTER, .views = HW_VIEW_NODE};
+    const struct hw_family_desc h = {.name = "lat_seconds", .help = "Latency.",
+                                     .type = HW_HISTOGRAM, .views = HW_VIEW_NODE,
+                                     .buckets = bounds, .nbuckets = 1};
+    const struct hw_label l[] = {{"device", "sda"}};
+    hw_family_set(hw_registry_family(reg, &c, NULL), l, 1, 12);
+    hw_family_set(hw_registry_family(reg, &c2, NULL), NULL, 0, 3);
+    struct hw_family *hf = hw_registry_family(reg, &h, NULL);
+    hw_family_observe(hf, hw_family_series(hf, NULL, 0, 0), 0.5);
+    hw_registry_publish(reg);
+    const struct hw_snapshot *snap = hw_registry_acquire(reg);
+    struct hw_buf b;
+    hw_buf_init(&b);
+    prom_openmetrics_render(&b, snap, HW_VIEW_NODE);
+    assert_string_equal(b.data, "# TYPE app_errors counter\n"
+                                "# HELP app_errors Errors.\n"
+                                "app_errors_total 3\n"
+                                "# TYPE lat_seconds histogram\n"
+                                "# HELP lat_seconds Latency.\n"
+                                "lat_seconds_bucket{le=\"0.25\"} 0\n"
+                                "lat_seconds_bucket{le=\"+Inf\"} 1\n"
+                                "lat_seconds_sum 0.5\n"
+                                "lat_seconds_count 1\n"
+                                "# TYPE node_disk_reads_completed counter\n"
+                                "# HELP node_disk_reads_completed Reads \\\"done\\\".\n"
+                                "node_disk_reads_completed_total{device=\"sda\"} 12\n"
+                                "# EOF\n");
+    hw_buf_free(&b);
+    hw_snapshot_release(snap);
+    hw_registry_free(reg);
+}
+
+static void test_negotiation(void **state)
+{
+    (void)state;
+    /* What Prometheus 2.x sends. */
+    assert_int_equal(prom_negotiate("application/openmetrics-text;version=1.0.0,"
+                                    "application/openmetrics-text;version=0.0.1;q=0.75,"
+                                    "text/plain;version=0.0.4;q=0.5,*/*;q=0.1"),
+                     PROM_FMT_OPENMETRICS);
+    assert_int_equal(prom_negotiate(NULL), PROM_FMT_TEXT);
+    assert_int_equal(prom_negotiate("*/*"), PROM_FMT_TEXT);
+    assert_int_equal(prom_negotiate("text/plain"), PROM_FMT_TEXT);
+    assert_int_equal(prom_negotiate("application/openmetrics-text; version=1.0.0"),
+                     PROM_FMT_OPENMETRICS);
+    assert_int_equal(prom_negotiate("application/openmetrics-text;q=0.2, text/plain;q=0.9"),
+                     PROM_FMT_TEXT);
+    assert_int_equal(prom_negotiate("application/openmetrics-text;q=0"), PROM_FMT_TEXT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -124,6 +182,8 @@ int main(void)
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_accept_encoding),
+        cmocka_unit_test(test_openmetrics),
+        cmocka_unit_test(test_negotiation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
