@@ -1,5 +1,6 @@
 #include "prom_text.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -180,21 +181,45 @@ static double media_q(const char *p, size_t len)
     return 1.0;
 }
 
+/* 1 for the delimited MetricFamily protobuf media range (other encodings are not ours). */
+static int is_protobuf(const char *p, size_t len)
+{
+    static const char type[] = "application/vnd.google.protobuf";
+    char range[512];
+    snprintf(range, sizeof(range), "%.*s", (int)(len < sizeof(range) ? len : sizeof(range) - 1),
+             p);
+    return strncasecmp(range, type, sizeof(type) - 1) == 0 &&
+           strstr(range, "io.prometheus.client.MetricFamily") &&
+           strstr(range, "encoding=delimited");
+}
+
 enum prom_format prom_negotiate(const char *accept)
 {
-    double om = -1, other = -1;
+    double best[PROM_NFORMATS] = {-1, -1, -1}, other = -1;
     for (const char *p = accept; p && *p;) {
         while (*p == ' ' || *p == ',') {
             p++;
         }
         size_t len = strcspn(p, ",");
         double q = media_q(p, len);
+        int f = -1;
         if (len >= 28 && strncasecmp(p, "application/openmetrics-text", 28) == 0) {
-            om = q > om ? q : om;
+            f = PROM_FMT_OPENMETRICS;
+        } else if (is_protobuf(p, len)) {
+            f = PROM_FMT_PROTOBUF;
+        }
+        if (f >= 0) {
+            best[f] = q > best[f] ? q : best[f];
         } else if (len > 0) {
             other = q > other ? q : other;
         }
         p += len;
     }
-    return om > 0 && om >= other ? PROM_FMT_OPENMETRICS : PROM_FMT_TEXT;
+    if (best[PROM_FMT_PROTOBUF] > 0 && best[PROM_FMT_PROTOBUF] >= other &&
+        best[PROM_FMT_PROTOBUF] >= best[PROM_FMT_OPENMETRICS]) {
+        return PROM_FMT_PROTOBUF;
+    }
+    return best[PROM_FMT_OPENMETRICS] > 0 && best[PROM_FMT_OPENMETRICS] >= other
+               ? PROM_FMT_OPENMETRICS
+               : PROM_FMT_TEXT;
 }

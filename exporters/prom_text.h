@@ -8,15 +8,15 @@
 #define PROM_TEXT_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define PROM_OM_CONTENT_TYPE "application/openmetrics-text; version=1.0.0; charset=utf-8"
 
-enum prom_format { PROM_FMT_TEXT, PROM_FMT_OPENMETRICS };
+enum prom_format { PROM_FMT_TEXT, PROM_FMT_OPENMETRICS, PROM_FMT_PROTOBUF, PROM_NFORMATS };
 
 /* Appends every family of snap whose views include `view`. */
 void prom_text_render(struct hw_buf *out, const struct hw_snapshot *snap, unsigned view);
 /* OpenMetrics 1.0 text: counter families named without "_total" (their samples keep it),
  * HELP escaping of '"' too, and the closing "# EOF". */
 void prom_openmetrics_render(struct hw_buf *out, const struct hw_snapshot *snap, unsigned view);
-/* The format an Accept header prefers (q-values honoured; OpenMetrics only when it is asked
- * for with a q at least that of text/plain or any other type). */
+/* The format an Accept header prefers by q-value: protobuf (delimited MetricFamily) or
+ * OpenMetrics when asked for with a q at least that of anything else, else text 0.0.4. */
 enum prom_format prom_negotiate(const char *accept);
 /* Escaping rules of the format, exposed for tests: label values escape \ " and newline;
  * HELP text escapes \ and newline. */

@@ -17,6 +17,7 @@
 #include "diag.h"
 #include "health.h"
 #include "log.h"
+#include "prom_proto.h"
 #include "prom_text.h"
 
 struct prom_conf {
@@ -56,7 +57,7 @@ static const struct hw_opt prom_opts[] = {
  * by every scrape until the next publish. */
 struct prom_cache {
     uint64_t generation;
-    struct MHD_Response *resp[2][2]; /* [enum prom_format][gzip] */
+    struct MHD_Response *resp[PROM_NFORMATS][2]; /* [enum prom_format][gzip] */
 };
 
 struct prom_state {
@@ -162,9 +163,9 @@ static struct MHD_Response *make_response(char *data, size_t len, enum prom_form
         free(data);
         return NULL;
     }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            fmt == PROM_FMT_OPENMETRICS ? PROM_OM_CONTENT_TYPE
-                                                        : PROM_TEXT_CONTENT_TYPE);
+    static const char *const types[PROM_NFORMATS] = {
+        PROM_TEXT_CONTENT_TYPE, PROM_OM_CONTENT_TYPE, PROM_PROTO_CONTENT_TYPE};
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, types[fmt]);
     MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
     if (gz) {
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
@@ -174,7 +175,7 @@ static struct MHD_Response *make_response(char *data, size_t len, enum prom_form
 
 static void cache_clear(struct prom_cache *c)
 {
-    for (int f = 0; f < 2; f++) {
+    for (int f = 0; f < PROM_NFORMATS; f++) {
         for (int g = 0; g < 2; g++) {
             if (c->resp[f][g]) {
                 MHD_destroy_response(c->resp[f][g]);
@@ -201,6 +202,8 @@ static struct MHD_Response *cache_get(struct prom_state *st, enum prom_format fm
         hw_buf_init(&b);
         if (fmt == PROM_FMT_OPENMETRICS) {
             prom_openmetrics_render(&b, snap, st->view);
+        } else if (fmt == PROM_FMT_PROTOBUF) {
+            b.oom |= prom_proto_render(&b, snap, st->view) != 0;
         } else {
             prom_text_render(&b, snap, st->view);
         }

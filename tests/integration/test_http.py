@@ -47,6 +47,26 @@ def test_routes(t, a):
     t.ok(r[0] == 200 and b'href="/metrics"' in r[2], "landing page links /metrics")
 
 
+def delimited_ok(data):
+    """How many [varint length][message starting with field 1 (name)] records tile data
+    exactly; 0 when they do not."""
+    pos = count = 0
+    while pos < len(data):
+        n = shift = 0
+        while True:
+            b = data[pos]
+            pos += 1
+            n |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                break
+        if data[pos:pos + 1] != b"\x0a" or pos + n > len(data):
+            return 0
+        pos += n
+        count += 1
+    return count
+
+
 def test_openmetrics(t, a):
     accept = ("application/openmetrics-text;version=1.0.0,"
               "text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
@@ -61,6 +81,13 @@ def test_openmetrics(t, a):
          hwtest.meminfo_kb("MemTotal") * 1024.0, "same values as the text format")
     r = http_get(a.port, "/metrics", {"Accept": accept, "Accept-Encoding": "gzip"})
     t.ok(hwtest.gunzip(r[2]).endswith(b"# EOF\n"), "OpenMetrics gzipped")
+    pb = ("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
+          "encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8")
+    r = http_get(a.port, "/metrics", {"Accept": pb})
+    t.eq(r[1].get("content-type"), "application/vnd.google.protobuf; "
+         "proto=io.prometheus.client.MetricFamily; encoding=delimited", "protobuf when asked first")
+    t.ok(delimited_ok(r[2]) > 10, "a stream of length-delimited MetricFamily messages",
+         r[2][:40])
     r = http_get(a.port, "/metrics", {"Accept": "text/plain"})
     t.ok(r[1].get("content-type", "").startswith("text/plain; version=0.0.4") and
          b"# EOF" not in r[2], "text/plain still gives 0.0.4")
