@@ -559,7 +559,7 @@ static int cmp_fam(const void *a, const void *b)
     return strcmp((*(struct hw_family *const *)a)->d.name, (*(struct hw_family *const *)b)->d.name);
 }
 
-static int cmp_labels(const struct hw_label *a, size_t na, const struct hw_label *b, size_t nb)
+int hw_labels_cmp(const struct hw_label *a, size_t na, const struct hw_label *b, size_t nb)
 {
     for (size_t i = 0; i < na && i < nb; i++) {
         int c = strcmp(a[i].key, b[i].key);
@@ -576,7 +576,7 @@ static int cmp_labels(const struct hw_label *a, size_t na, const struct hw_label
 static int cmp_series(const void *a, const void *b)
 {
     const struct hw_series *x = *(struct hw_series *const *)a, *y = *(struct hw_series *const *)b;
-    return cmp_labels(x->labels, x->nlabels, y->labels, y->nlabels);
+    return hw_labels_cmp(x->labels, x->nlabels, y->labels, y->nlabels);
 }
 
 /* Sorting and re-indexing are skipped in the steady state, where nothing moved. */

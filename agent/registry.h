@@ -87,6 +87,10 @@ void hw_registry_sweep(struct hw_registry *reg, const char *owner);
 /* Removes every family owned by owner alone (plugin instance removed on reload). */
 void hw_registry_drop_owner(struct hw_registry *reg, const char *owner);
 
+/* The order of series in a snapshot: label by label (sorted label sets), key then value;
+ * fewer labels first. */
+int hw_labels_cmp(const struct hw_label *a, size_t na, const struct hw_label *b, size_t nb);
+
 /* ---- snapshots -------------------------------------------------------------------------- */
 
 struct hw_snap_series {

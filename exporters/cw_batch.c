@@ -66,21 +66,6 @@ static int cw_cmp_dim(const void *a, const void *b)
     return strcmp(((const struct cw_dim *)a)->name, ((const struct cw_dim *)b)->name);
 }
 
-/* The registry's series order: label by label, key then value; fewer labels first. */
-static int cw_cmp_labels(const struct hw_label *a, size_t na, const struct hw_label *b, size_t nb)
-{
-    for (size_t i = 0; i < na && i < nb; i++) {
-        int c = strcmp(a[i].key, b[i].key);
-        if (c == 0) {
-            c = strcmp(a[i].value, b[i].value);
-        }
-        if (c != 0) {
-            return c;
-        }
-    }
-    return (na > nb) - (na < nb);
-}
-
 static int cw_cmp_fam(const void *elem, const void *key)
 {
     return strcmp(((const struct cw_fam *)elem)->name, ((const struct hw_snap_family *)key)->name);
@@ -90,7 +75,7 @@ static int cw_cmp_series(const void *elem, const void *key)
 {
     const struct cw_series *e = elem;
     const struct hw_snap_series *s = key;
-    return cw_cmp_labels(e->labels, e->nlabels, s->labels, s->nlabels);
+    return hw_labels_cmp(e->labels, e->nlabels, s->labels, s->nlabels);
 }
 
 /* Position of key in a sorted array of records, or where it belongs (*found = 0). Snapshots
