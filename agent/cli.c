@@ -20,6 +20,9 @@ void hw_cli_usage(FILE *f)
           "                                    show what filters match; exit 0 on a match,\n"
           "                                    1 on none, 2 on error\n"
           "  hostwatch health [-c FILE]        exit 0 when the running agent's health rules hold\n"
+          "  hostwatch hash-password [--method bcrypt|sha256|sha512]\n"
+          "                                    hash a password read from standard input for\n"
+          "                                    exporters.prometheus.basic_auth.users\n"
           "  hostwatch --version | --help | --help-config\n"
           "\n"
           "The config defaults to $HOSTWATCH_CONFIG, else " HW_SYSCONFDIR
@@ -58,6 +61,7 @@ static int parse_command(const char *s, enum hw_cmd *cmd)
                 {"once", HW_CMD_ONCE},
                 {"test-filter", HW_CMD_TEST_FILTER},
                 {"health", HW_CMD_HEALTH},
+                {"hash-password", HW_CMD_HASH_PASSWORD},
                 {"--version", HW_CMD_VERSION},
                 {"version", HW_CMD_VERSION},
                 {"--help", HW_CMD_HELP},
@@ -158,6 +162,11 @@ int hw_cli_parse(int argc, char **argv, struct hw_cli *out)
             if (parse_format(arg + 9, &out->format) != 0) {
                 return usage_error("unknown format '%s'", arg + 9);
             }
+        } else if (strcmp(arg, "--method") == 0 && out->cmd == HW_CMD_HASH_PASSWORD) {
+            if (++i >= argc) {
+                return usage_error("--method needs bcrypt, sha256 or sha512%s", "");
+            }
+            out->hash_method = argv[i];
         } else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             out->cmd = HW_CMD_HELP;
         } else {

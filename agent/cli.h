@@ -5,7 +5,7 @@
 #include "once.h"
 
 enum hw_cmd { HW_CMD_RUN, HW_CMD_CHECK, HW_CMD_ONCE, HW_CMD_TEST_FILTER, HW_CMD_HEALTH,
-              HW_CMD_VERSION, HW_CMD_HELP, HW_CMD_HELP_CONFIG };
+              HW_CMD_VERSION, HW_CMD_HELP, HW_CMD_HELP_CONFIG, HW_CMD_HASH_PASSWORD };
 
 struct hw_cli {
     enum hw_cmd cmd;
@@ -18,6 +18,7 @@ struct hw_cli {
     const char *tf_value;   /* test-filter --value V */
     char **tf_files;        /* test-filter LOGFILE... */
     size_t tf_nfiles;
+    const char *hash_method; /* hash-password --method */
 };
 
 /* Parses argv; on a usage error prints it and returns -1 (exit 2). */

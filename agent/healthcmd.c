@@ -9,6 +9,8 @@
 
 #include "agent.h"
 #include "diag.h"
+#include "exporters/aws_http.h"
+#include "exporters/awslib.h"
 #include "exporters/prometheus.h"
 #include "health.h"
 
@@ -76,6 +78,39 @@ static int http_healthz(const char *listen, char *body, size_t blen)
     return status;
 }
 
+/* GET https://HOST:PORT/healthz through libcurl (loaded only here). The certificate is not
+ * verified: this is the agent's own listener on this host, often under a name that is not
+ * the address asked, and the answer only decides an exit status. */
+static int https_healthz(const char *listen, char *body, size_t blen)
+{
+    char host[256], port[16], url[320], err[256];
+    if (split_listen(listen, host, sizeof(host), port, sizeof(port)) != 0) {
+        snprintf(body, blen, "cannot resolve %s\n", listen);
+        return 0;
+    }
+    snprintf(url, sizeof(url), strchr(host, ':') ? "https://[%s]:%s/healthz" : "https://%s:%s/healthz",
+             host, port);
+    struct awslib *lib = awslib_open(err, sizeof(err));
+    if (!lib) {
+        snprintf(body, blen, "cannot reach the HTTPS listener: %s\n", err);
+        return 0;
+    }
+    const struct aws_http_opts o = {.connect_timeout_ms = 3000, .timeout_ms = 3000};
+    struct aws_http *h = aws_http_new(lib, &o);
+    struct aws_http_resp r = {0};
+    int status = 0;
+    if (h && aws_http_request(h, "GET", url, NULL, 0, NULL, 0, &r) == 0) {
+        status = (int)r.status;
+        snprintf(body, blen, "%.*s", (int)r.body.len, r.body.data ? r.body.data : "");
+    } else {
+        snprintf(body, blen, "agent not reachable at %s: %s\n", url, r.error);
+    }
+    aws_http_resp_free(&r);
+    aws_http_free(h);
+    awslib_close(lib);
+    return status;
+}
+
 /* No listener: one collection in this process, then the rules. */
 static int eval_once(const char *config_path, char *why, size_t len)
 {
@@ -107,16 +142,25 @@ int hw_health_command(const char *config_path, FILE *out)
     }
     hw_diag_free(&d);
     const char *listen = NULL;
+    int tls = 0;
     for (size_t i = cfg->ncollectors; i < cfg->ncollectors + cfg->nexporters; i++) {
         if (cfg->insts[i].exp == &hw_exporter_prometheus && cfg->insts[i].common.enabled) {
             listen = prom_conf_listen(cfg->insts[i].conf);
+            tls = prom_conf_tls(cfg->insts[i].conf);
         }
     }
     char body[2048];
     int rc;
     if (listen) {
-        int status = http_healthz(listen, body, sizeof(body));
+        int status = tls ? https_healthz(listen, body, sizeof(body))
+                         : http_healthz(listen, body, sizeof(body));
         rc = status == 200 ? 0 : 1;
+        if (status == 401) {
+            snprintf(body, sizeof(body), "the agent's /healthz asks for credentials: add "
+                                         "\"/healthz\" to exporters.prometheus.basic_auth."
+                                         "open_paths\n");
+            rc = 2;
+        }
     } else {
         int ok = eval_once(config_path, body, sizeof(body));
         rc = ok == 1 ? 0 : (ok < 0 ? 2 : 1);

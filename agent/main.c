@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "config.h"
 #include "diag.h"
+#include "hashpw.h"
 #include "healthcmd.h"
 #include "once.h"
 #include "testfilter.h"
@@ -105,6 +106,8 @@ int main(int argc, char **argv)
         return hw_test_filter_run(&cli, stdout);
     case HW_CMD_HEALTH:
         return hw_health_command(cli.config, stdout);
+    case HW_CMD_HASH_PASSWORD:
+        return hw_hash_password_run(cli.hash_method, stdin, stdout);
     case HW_CMD_RUN:
     default:
         return cmd_run(cli.config);

@@ -87,6 +87,9 @@ struct hw_exporter {
     void (*report)(void *state, struct hw_registry *reg);
     void (*stop)(void *state);
     void (*destroy)(void *state);
+    /* On SIGHUP: 1 when something read outside the config (certificate files) changed, so the
+     * instance is rebuilt although its options are equal. NULL: never. */
+    int (*inputs_changed)(void *state);
 };
 
 /* The plugin table (agent/plugins.c). */

@@ -33,6 +33,10 @@ static struct hw_inst *find_unchanged(struct hw_agent *a, const struct hw_inst_c
             old->ic->common.enabled != ic->common.enabled) {
             continue;
         }
+        if (old->ic->exp && old->ic->exp->inputs_changed &&
+            old->ic->exp->inputs_changed(old->state)) {
+            continue;
+        }
         return old;
     }
     return NULL;

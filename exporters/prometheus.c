@@ -17,8 +17,20 @@
 #include "diag.h"
 #include "health.h"
 #include "log.h"
+#include "prom_auth.h"
 #include "prom_proto.h"
 #include "prom_text.h"
+#include "prom_tls.h"
+
+struct prom_tls_conf {
+    char *cert_file, *key_file;
+    int min_version; /* index into tls_versions */
+};
+
+struct prom_auth_conf {
+    struct hw_strmap users;
+    struct hw_strlist open_paths;
+};
 
 struct prom_conf {
     char *listen;
@@ -27,6 +39,36 @@ struct prom_conf {
     int64_t threads;
     int64_t timeout_ns;
     uint64_t max_request_size;
+    struct prom_tls_conf tls;
+    struct prom_auth_conf basic_auth;
+};
+
+static const char *const tls_versions[] = {"TLS12", "TLS13", NULL};
+/* GnuTLS priority strings for each min_version choice. */
+static const char *const tls_priorities[] = {
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2", "NORMAL:-VERS-ALL:+VERS-TLS1.3"};
+
+static const struct hw_opt tls_opts[] = {
+    {.key = "cert_file", .type = HW_OPT_STRING,
+     .offset = offsetof(struct prom_tls_conf, cert_file),
+     .help = "PEM certificate (chain) served; re-read on SIGHUP"},
+    {.key = "key_file", .type = HW_OPT_STRING,
+     .offset = offsetof(struct prom_tls_conf, key_file),
+     .help = "PEM private key of the certificate; re-read on SIGHUP"},
+    {.key = "min_version", .type = HW_OPT_ENUM, .def = "TLS12", .choices = tls_versions,
+     .offset = offsetof(struct prom_tls_conf, min_version),
+     .help = "oldest TLS version accepted"},
+    HW_OPT_END,
+};
+
+static const struct hw_opt auth_opts[] = {
+    {.key = "users", .type = HW_OPT_STRMAP,
+     .offset = offsetof(struct prom_auth_conf, users),
+     .help = "user name to crypt(3) hash (bcrypt or SHA-crypt; see hostwatch hash-password)"},
+    {.key = "open_paths", .type = HW_OPT_STRLIST,
+     .offset = offsetof(struct prom_auth_conf, open_paths),
+     .help = "paths served without credentials, e.g. [\"/healthz\"] for Route 53 checks"},
+    HW_OPT_END,
 };
 
 static const char *const name_choices[] = {"node_exporter", "cloudwatch", NULL};
@@ -50,6 +92,10 @@ static const struct hw_opt prom_opts[] = {
     {.key = "max_request_size", .type = HW_OPT_SIZE, .def = "16KiB",
      .offset = offsetof(struct prom_conf, max_request_size), .min = 4096, .max = 1048576,
      .help = "largest request head accepted (larger gets 431)"},
+    {.key = "tls", .type = HW_OPT_OBJECT, .offset = offsetof(struct prom_conf, tls),
+     .sub = tls_opts, .help = "serve HTTPS with these files"},
+    {.key = "basic_auth", .type = HW_OPT_OBJECT, .offset = offsetof(struct prom_conf, basic_auth),
+     .sub = auth_opts, .help = "require HTTP basic authentication"},
     HW_OPT_END,
 };
 
@@ -68,10 +114,14 @@ struct prom_state {
     struct sockaddr_storage addr;
     unsigned view;
     atomic_int ready;
+    atomic_int starting; /* inside MHD_start_daemon */
     pthread_mutex_t lock; /* guards cache */
     struct prom_cache cache;
-    atomic_ullong scrapes, bad_requests, errors;
+    atomic_ullong scrapes, bad_requests, errors, unauthorized;
     struct hw_family *requests_fam;
+    struct prom_auth *auth; /* NULL: no basic auth */
+    int has_tls;
+    struct prom_tls tls;
 };
 
 /* Splits "host:port" / "[v6]:port" and resolves it numerically or by name. */
@@ -122,7 +172,15 @@ static int prom_validate(const void *conf, const char *path, struct hw_diag *d)
         hw_diag_add(d, hw_path_key(kp, sizeof(kp), path, "listen"), "\"%s\": %s", c->listen, why);
         return 1;
     }
-    return 0;
+    int errors = prom_tls_validate(c->tls.cert_file, c->tls.key_file,
+                                   hw_path_key(kp, sizeof(kp), path, "tls"), d);
+    if (c->tls.cert_file && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        hw_diag_add(d, hw_path_key(kp, sizeof(kp), path, "tls"),
+                    "this libmicrohttpd was built without TLS support");
+        errors++;
+    }
+    return errors + prom_auth_validate(&c->basic_auth.users, &c->basic_auth.open_paths,
+                                       hw_path_key(kp, sizeof(kp), path, "basic_auth"), d);
 }
 
 /* gzip-compresses src into a new malloc'd buffer. */
@@ -227,6 +285,11 @@ static struct MHD_Response *cache_get(struct prom_state *st, enum prom_format fm
 const char *prom_conf_listen(const void *conf)
 {
     return ((const struct prom_conf *)conf)->listen;
+}
+
+int prom_conf_tls(const void *conf)
+{
+    return ((const struct prom_conf *)conf)->tls.cert_file != NULL;
 }
 
 int prom_accepts_gzip(const char *accept_encoding)
@@ -354,8 +417,44 @@ static enum MHD_Result prom_handle(void *cls, struct MHD_Connection *c, const ch
     return prom_route(st, c, url);
 }
 
+/* 1 when the request may proceed; otherwise a 401 has been queued (*ret says how). Every
+ * failure gets the same answer, whatever part of the credentials was wrong. */
+static int prom_authorized(struct prom_state *st, struct MHD_Connection *c, const char *url,
+                           enum MHD_Result *ret)
+{
+    if (!st->auth || prom_auth_path_open(st->auth, url)) {
+        return 1;
+    }
+    char *pass = NULL;
+    char *user = MHD_basic_auth_get_username_password(c, &pass);
+    int ok = prom_auth_verify(st->auth, user, pass);
+    if (pass) {
+        explicit_bzero(pass, strlen(pass));
+        MHD_free(pass);
+    }
+    MHD_free(user);
+    if (ok) {
+        return 1;
+    }
+    atomic_fetch_add(&st->unauthorized, 1);
+    static const char body[] = "unauthorized\n";
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+    *ret = MHD_NO;
+    if (r) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+        *ret = MHD_queue_basic_auth_fail_response(c, "hostwatch", r);
+        MHD_destroy_response(r);
+    }
+    return 0;
+}
+
 static enum MHD_Result prom_route(struct prom_state *st, struct MHD_Connection *c, const char *url)
 {
+    enum MHD_Result denied;
+    if (!prom_authorized(st, c, url, &denied)) {
+        return denied;
+    }
     if (strcmp(url, "/metrics") == 0) {
         return serve_metrics(st, c);
     }
@@ -388,13 +487,49 @@ static enum MHD_Result prom_route(struct prom_state *st, struct MHD_Connection *
 static void prom_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char msg[512];
-    (void)cls;
     vsnprintf(msg, sizeof(msg), fmt, ap);
     size_t n = strlen(msg);
     while (n > 0 && msg[n - 1] == '\n') {
         msg[--n] = '\0';
     }
-    hw_debug("prometheus", msg, "%s", "");
+    /* While starting, MHD explains why a listener cannot start (a rejected key, say); later
+     * remarks concern single clients and stay at debug. */
+    const struct prom_state *st = cls;
+    if (atomic_load(&st->starting)) {
+        hw_error("prometheus", msg, "%s", "");
+    } else {
+        hw_debug("prometheus", msg, "%s", "");
+    }
+}
+
+static void prom_destroy(void *state);
+
+/* TLS files and the user table, read once per instance: a reload rebuilds the instance when
+ * the files change (prom_inputs_changed). */
+static int prom_secure_create(struct prom_state *st)
+{
+    const struct prom_conf *c = st->conf;
+    if (c->tls.cert_file) {
+        char why[512];
+        if (prom_tls_load(&st->tls, c->tls.cert_file, c->tls.key_file, why, sizeof(why)) != 0) {
+            hw_error("prometheus", "cannot load TLS files", "error=\"%s\"", why);
+            return -1;
+        }
+        st->has_tls = 1;
+    }
+    if (c->basic_auth.users.n > 0 &&
+        !(st->auth = prom_auth_new(&c->basic_auth.users, &c->basic_auth.open_paths))) {
+        hw_error("prometheus", "out of memory", "%s", "");
+        return -1;
+    }
+    return 0;
+}
+
+static int prom_inputs_changed(void *state)
+{
+    struct prom_state *st = state;
+    return st->has_tls && prom_tls_changed(&st->tls, st->conf->tls.cert_file,
+                                           st->conf->tls.key_file);
 }
 
 static int prom_create(const void *conf, const struct hw_ctx *ctx, void **state)
@@ -419,6 +554,10 @@ static int prom_create(const void *conf, const struct hw_ctx *ctx, void **state)
         free(st);
         return -1;
     }
+    if (prom_secure_create(st) != 0) {
+        prom_destroy(st);
+        return -1;
+    }
     static const struct hw_family_desc req_desc = {
         .name = "hostwatch_export_requests_total",
         .help = "Export requests (pushes, or scrapes served), by exporter and result.",
@@ -437,26 +576,43 @@ static int prom_start(void *state)
         flags |= MHD_USE_IPv6;
     }
     /* The logger goes first so that MHD's remarks on later options reach our log. */
-    struct MHD_OptionItem ops[] = {
+    struct MHD_OptionItem ops[10] = {
         {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)prom_mhd_log, st},
         {MHD_OPTION_SOCK_ADDR, 0, &st->addr},
         {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)st->conf->connection_limit, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)(st->conf->timeout_ns / 1000000000), NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(st->conf->max_request_size * 2), NULL},
-        {st->conf->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
-         (intptr_t)st->conf->threads, NULL},
-        {MHD_OPTION_END, 0, NULL},
     };
+    size_t n = 5;
+    if (st->conf->threads > 1) {
+        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
+                                           (intptr_t)st->conf->threads, NULL};
+    }
+    if (st->has_tls) {
+        flags |= MHD_USE_TLS;
+        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, st->tls.cert.data};
+        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, st->tls.key.data};
+        ops[n++] = (struct MHD_OptionItem){
+            MHD_OPTION_HTTPS_PRIORITIES, 0,
+            (void *)tls_priorities[st->conf->tls.min_version]};
+    }
+    ops[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    atomic_store(&st->starting, 1);
     st->daemon = MHD_start_daemon(flags, 0, NULL, NULL, prom_handle, st, MHD_OPTION_ARRAY, ops,
                                   MHD_OPTION_END);
+    atomic_store(&st->starting, 0);
     if (!st->daemon) {
-        hw_error("prometheus", "cannot listen (address in use or not permitted)", "listen=%s",
-                 st->conf->listen);
+        hw_error("prometheus",
+                 st->has_tls ? "cannot listen (address in use, not permitted, or the TLS "
+                               "certificate and key rejected)"
+                             : "cannot listen (address in use or not permitted)",
+                 "listen=%s", st->conf->listen);
         return -1;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(st->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    hw_info("prometheus", "listening", "listen=%s port=%u", st->conf->listen,
-            info ? (unsigned)info->port : 0u);
+    hw_info("prometheus", "listening", "listen=%s port=%u tls=%s basic_auth=%s",
+            st->conf->listen, info ? (unsigned)info->port : 0u, st->has_tls ? "on" : "off",
+            st->auth ? "on" : "off");
     return 0;
 }
 
@@ -476,9 +632,13 @@ static void prom_report(void *state, struct hw_registry *reg)
     const struct hw_label ok[] = {{"exporter", "prometheus"}, {"result", "success"}};
     const struct hw_label bad[] = {{"exporter", "prometheus"}, {"result", "bad_request"}};
     const struct hw_label err[] = {{"exporter", "prometheus"}, {"result", "error"}};
+    const struct hw_label unauth[] = {{"exporter", "prometheus"}, {"result", "unauthorized"}};
     hw_family_set(st->requests_fam, ok, 2, (double)atomic_load(&st->scrapes));
     hw_family_set(st->requests_fam, bad, 2, (double)atomic_load(&st->bad_requests));
     hw_family_set(st->requests_fam, err, 2, (double)atomic_load(&st->errors));
+    if (st->auth) {
+        hw_family_set(st->requests_fam, unauth, 2, (double)atomic_load(&st->unauthorized));
+    }
 }
 
 static void prom_stop(void *state)
@@ -498,6 +658,10 @@ static void prom_destroy(void *state)
     }
     prom_stop(st);
     cache_clear(&st->cache);
+    prom_auth_free(st->auth);
+    if (st->has_tls) {
+        prom_tls_free(&st->tls);
+    }
     pthread_mutex_destroy(&st->lock);
     free(st);
 }
@@ -514,4 +678,5 @@ const struct hw_exporter hw_exporter_prometheus = {
     .report = prom_report,
     .stop = prom_stop,
     .destroy = prom_destroy,
+    .inputs_changed = prom_inputs_changed,
 };

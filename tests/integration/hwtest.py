@@ -203,6 +203,32 @@ def process(argv, log_path, cwd=None):
                     p.wait(5)
 
 
+@contextlib.contextmanager
+def prometheus_server(binary, workdir, scrape_configs, flags=()):
+    """A real Prometheus on a free loopback port, scraping every second with the given YAML
+    scrape_configs text; yields its port. Its log is workdir/prometheus.log."""
+    port = free_port()
+    cfg = os.path.join(workdir, "prometheus.yml")
+    with open(cfg, "w") as f:
+        f.write("global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+                "scrape_configs:\n" + scrape_configs)
+    argv = [binary, "--config.file=" + cfg, "--storage.tsdb.path=" + os.path.join(workdir, "tsdb"),
+            "--web.listen-address=127.0.0.1:%d" % port, "--log.level=warn"] + list(flags)
+    with process(argv, os.path.join(workdir, "prometheus.log")) as p:
+        p.port = port
+        yield p
+
+
+def prom_query(port, expr):
+    """The result vector of an instant query, or None when the query failed."""
+    import urllib.parse
+    r = http_get(port, "/api/v1/query?query=" + urllib.parse.quote(expr))
+    if not r or r[0] != 200:
+        return None
+    doc = json.loads(r[2])
+    return doc["data"]["result"] if doc.get("status") == "success" else None
+
+
 def run_bin(args, timeout=30, env=None):
     e = dict(os.environ)
     if env:

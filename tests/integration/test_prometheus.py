@@ -1,13 +1,12 @@
 """A real Prometheus server scrapes the agent every second; its query API must show the host's
 true values under node_exporter's names. Run twice: as configured by default (Prometheus asks
 for OpenMetrics) and with native histograms on (Prometheus asks for protobuf first)."""
-import json
 import os
 import shutil
-import urllib.parse
 
 import hwtest
-from hwtest import TAP, Agent, http_get, process, wait_until
+from hwtest import TAP, Agent, prometheus_server, wait_until
+from hwtest import prom_query as query
 
 CONFIG = {
     "agent": {"interval": "1s"},
@@ -16,28 +15,14 @@ CONFIG = {
 }
 
 
-def query(port, expr):
-    r = http_get(port, "/api/v1/query?query=" + urllib.parse.quote(expr))
-    if not r or r[0] != 200:
-        return None
-    doc = json.loads(r[2])
-    return doc["data"]["result"] if doc.get("status") == "success" else None
-
-
 def scrape_run(t, prom, flags, label):
     agent = Agent(CONFIG)
-    pport = hwtest.free_port()
-    cfg = os.path.join(agent.dir, "prometheus.yml")
-    with open(cfg, "w") as f:
-        f.write("global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-                "scrape_configs:\n"
-                "  - job_name: hostwatch\n"
-                "    static_configs: [{targets: ['127.0.0.1:%d']}]\n" % agent.port)
-    argv = [prom, "--config.file=" + cfg, "--storage.tsdb.path=" + os.path.join(agent.dir, "tsdb"),
-            "--web.listen-address=127.0.0.1:%d" % pport, "--log.level=warn"] + flags
+    scrape = ("  - job_name: hostwatch\n"
+              "    static_configs: [{targets: ['127.0.0.1:%d']}]\n" % agent.port)
     try:
         agent.start()
-        with process(argv, os.path.join(agent.dir, "prometheus.log")) as p:
+        with prometheus_server(prom, agent.dir, scrape, flags) as p:
+            pport = p.port
             def scraped():
                 res = query(pport, 'up{job="hostwatch"}')
                 return res and res[0]["value"][1] == "1"
