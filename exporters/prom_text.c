@@ -193,6 +193,21 @@ static int is_protobuf(const char *p, size_t len)
            strstr(range, "encoding=delimited");
 }
 
+/* OpenMetrics is served as 1.0.0, which also satisfies a 0.0.1 reader; a range naming another
+ * version is not ours (as in Prometheus' own client libraries). */
+static int om_version_ok(const char *p, size_t len)
+{
+    for (const char *v = p; v + 8 <= p + len; v++) {
+        if (strncasecmp(v, "version=", 8) == 0 && v > p && (v[-1] == ';' || v[-1] == ' ')) {
+            size_t vl = strcspn(v + 8, "; ,");
+            vl = v + 8 + vl > p + len ? (size_t)(p + len - (v + 8)) : vl;
+            return (vl == 5 && (strncmp(v + 8, "1.0.0", 5) == 0 ||
+                                strncmp(v + 8, "0.0.1", 5) == 0));
+        }
+    }
+    return 1;
+}
+
 enum prom_format prom_negotiate(const char *accept)
 {
     double best[PROM_NFORMATS] = {-1, -1, -1}, other = -1;
@@ -203,7 +218,8 @@ enum prom_format prom_negotiate(const char *accept)
         size_t len = strcspn(p, ",");
         double q = media_q(p, len);
         int f = -1;
-        if (len >= 28 && strncasecmp(p, "application/openmetrics-text", 28) == 0) {
+        if (len >= 28 && strncasecmp(p, "application/openmetrics-text", 28) == 0 &&
+            om_version_ok(p, len)) {
             f = PROM_FMT_OPENMETRICS;
         } else if (is_protobuf(p, len)) {
             f = PROM_FMT_PROTOBUF;

@@ -157,17 +157,68 @@ def test_promtool(t, a):
          "promtool check metrics: no errors, only camelCase lint", out)
 
 
+def test_malformed_accept(t, a):
+    for accept in (";;;,,,", "q=abc", "application/vnd.google.protobuf; q=", "*/*;q=-1",
+                   "application/openmetrics-text;version=9.9.9", "\t, ;q=0.5 ,", "a" * 4000,
+                   "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
+                   "encoding=delimited;q=0"):
+        r = http_get(a.port, "/metrics", {"Accept": accept})
+        t.ok(r and r[0] == 200 and r[1].get("content-type", "").startswith("text/plain"),
+             "malformed Accept %r falls back to text" % accept[:40], r and r[:2])
+
+
+def test_slow_clients():
+    """Clients that open connections and never finish their request: the connection limit
+    bounds them and the idle timeout frees their slots."""
+    import socket
+    import time
+    b = Agent({"collectors": {"memory": {}},
+               "exporters": {"prometheus": {"listen": "127.0.0.1:@PORT@",
+                                           "connection_limit": 4, "timeout": "1s"}}})
+
+    def run(t):
+        held = []
+        for _ in range(4):
+            s = socket.create_connection(("127.0.0.1", b.port), timeout=5)
+            s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")  # never ends the head
+            held.append(s)
+        r = http_get(b.port, "/metrics", timeout=0.5)
+        t.ok(not r, "a fifth connection waits (not served) while 4 slots are held", r and r[:2])
+        t0 = time.monotonic()
+        closed = 0
+        for s in held:
+            s.settimeout(5)
+            try:
+                closed += s.recv(100) == b""
+            except OSError:
+                closed += 1
+            s.close()
+        waited = time.monotonic() - t0
+        t.eq(closed, 4, "the idle timeout closes the incomplete requests")
+        t.ok(waited < 4, "within the 1 s idle timeout (plus the server's sweep)", waited)
+        r = hwtest.wait_until(lambda: http_get(b.port, "/metrics", timeout=2), 5)
+        t.ok(r and r[0] == 200, "served again once the slots are free", r and r[:2])
+        t.ok(b.proc.poll() is None, "the agent is still running")
+
+    return b, run
+
+
 def main():
     a = Agent(CONFIG)
+    b, slow = test_slow_clients()
     try:
         a.start()
         TAP().run([lambda t: test_routes(t, a), lambda t: test_openmetrics(t, a),
                    lambda t: test_bad_requests(t, a),
                    lambda t: test_keep_alive(t, a),
-                   lambda t: test_promtool(t, a)])
+                   lambda t: test_malformed_accept(t, a),
+                   lambda t: test_promtool(t, a),
+                   lambda t: (b.start(), slow(t))])
     finally:
         a.stop()
+        b.stop()
         shutil.rmtree(a.dir, ignore_errors=True)
+        shutil.rmtree(b.dir, ignore_errors=True)
 
 
 main()

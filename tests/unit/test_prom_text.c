@@ -173,6 +173,10 @@ static void test_negotiation(void **state)
     assert_int_equal(prom_negotiate("application/openmetrics-text;q=0.2, text/plain;q=0.9"),
                      PROM_FMT_TEXT);
     assert_int_equal(prom_negotiate("application/openmetrics-text;q=0"), PROM_FMT_TEXT);
+    assert_int_equal(prom_negotiate("application/openmetrics-text;version=9.9.9"), PROM_FMT_TEXT);
+    assert_int_equal(prom_negotiate("application/openmetrics-text; version=0.0.1;q=0.5"),
+                     PROM_FMT_OPENMETRICS);
+    assert_int_equal(prom_negotiate("application/openmetrics-text;version="), PROM_FMT_TEXT);
 }
 
 int main(void)
