@@ -10,13 +10,14 @@
 
 #define HW_MAX_LABELS 32
 
+/* 48 bytes before its labels: one of these per series, so every word counts at 10,000. */
 struct hw_series {
     struct hw_label *labels; /* sorted by key; strings live in the same allocation */
-    size_t nlabels;
     uint64_t hash;
-    double value;           /* counter/gauge value, histogram sum */
-    uint64_t count;         /* histogram observations */
+    double value;            /* counter/gauge value, histogram sum */
+    uint64_t count;          /* histogram observations */
     uint64_t *bucket_counts; /* per bucket, not cumulative; nbuckets entries */
+    uint32_t nlabels;        /* at most HW_MAX_LABELS */
     unsigned mark;
 };
 
@@ -325,7 +326,7 @@ static struct hw_series *series_new(const struct series_key *k, uint64_t hash, s
         p += vl;
     }
     s->labels = lbl;
-    s->nlabels = k->n;
+    s->nlabels = (uint32_t)k->n;
     s->hash = hash;
     return s;
 }

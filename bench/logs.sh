@@ -24,13 +24,12 @@ MTAIL_NAME=${MTAIL:-mtail}
 SEED=42
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 GEN=("$PY" "$HERE/genlog.py")
 TIME=/usr/bin/time
 # the five patterns in one alternation: the scan bound for one pass over the file
 ALT='ERROR|status=(\d{3})|latency_ms=(\d+)|circuit breaker (open|closed)|timeout'
-
-die() { echo "bench: error: $*" >&2; exit 1; }
-note() { echo "bench: $*" >&2; }
 
 [ -x "$HW" ] || die "no hostwatch binary at $HW (./dev.sh bench builds build/release/hostwatch)"
 [ -x "$TIME" ] || die "$TIME is missing (Debian package time)"
@@ -42,47 +41,9 @@ MTAIL_BIN=$(command -v "$MTAIL_NAME" || true)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hostwatch-logbench.XXXXXX")
 PIDS=() # background processes still running
 
-# stop PID: SIGTERM, up to 5 s, then SIGKILL.
-stop() {
-    local pid=$1 i
-    kill "$pid" 2>/dev/null || return 0
-    for ((i = 0; i < 50; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -9 "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
-# shellcheck disable=SC2317 # invoked by the EXIT trap
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]+"${PIDS[@]}"}"; do stop "$pid"; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-forget() { # forget PID: drop it from PIDS once stopped
-    local keep=() p
-    for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
-    PIDS=("${keep[@]+"${keep[@]}"}")
-}
-
 # ---- small helpers -------------------------------------------------------------------------
-calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
-rss_mib() { awk '/^VmRSS:/ { printf "%.2f", $2 / 1024 }' "/proc/$1/status"; }
 cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; } # utime + stime
 CLK_TCK=$(getconf CLK_TCK)
-free_port() { "$PY" "$HERE/probe.py" port; }
-# CPU already busy before we start (other processes), over 1 s, in % of all CPUs
-cpu_busy() {
-    local a b
-    a=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat)
-    sleep 1
-    b=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat)
-    awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ")
-        if (y[2] > x[2]) printf "%.0f", 100 * (y[1] - x[1]) / (y[2] - x[2]); else print 0 }'
-}
-
 # filters_json PATH: the log source with the five filters (six entries: the gauge is set to 1
 # by one and to 0 by another), reading PATH from its beginning.
 filters_json() {
@@ -323,7 +284,6 @@ echo "append -> visible on /metrics (app_errors_total grows), $PROBES single lin
 echo "  median $(v lat.p50) ms, p90 $(v lat.p90) ms, max $(v lat.max) ms; not seen within 2 s: $(v lat.timeouts); agent RSS afterwards $(v agent.rss) MiB"
 
 # ---- targets -------------------------------------------------------------------------------
-verdict() { awk "BEGIN { exit !($1) }" && echo PASS || echo MISS; }
 HW_LPS=$(lps hw)
 echo
 echo "targets:"

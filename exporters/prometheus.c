@@ -209,6 +209,11 @@ static int gzip_buf(const char *src, size_t len, char **out, size_t *outlen)
         free(buf);
         return -1;
     }
+    /* The bound is about the input's size; the cached result is a fraction of it. */
+    char *fit = realloc(buf, *outlen ? *outlen : 1);
+    if (fit) {
+        buf = fit;
+    }
     *out = buf;
     return 0;
 }
@@ -270,7 +275,9 @@ static struct MHD_Response *cache_get(struct prom_state *st, enum prom_format fm
         if (b.oom) {
             hw_buf_free(&b);
         } else if (!gz) {
-            st->cache.resp[fmt][0] = make_response(b.data ? b.data : strdup(""), b.len, fmt, 0);
+            /* Cached until the next publish: give back the buffer's growth slack first. */
+            char *fit = b.data ? realloc(b.data, b.len + 1) : strdup("");
+            st->cache.resp[fmt][0] = make_response(fit ? fit : b.data, b.len, fmt, 0);
         } else if (gzip_buf(b.data ? b.data : "", b.len, &gzdata, &gzlen) == 0) {
             st->cache.resp[fmt][1] = make_response(gzdata, gzlen, fmt, 1);
             hw_buf_free(&b);

@@ -8,8 +8,8 @@
 
 #include "registry.h"
 
-/* {"type": "...", "nbuckets": N, "series": [{"labels": {...}, "value": v, "count": c,
- * "buckets": [...]}, ...]} (new reference), or NULL on allocation failure. */
+/* {"type": "...", "nbuckets": N, "packed": "one line per series"} (see metricstate.c; the
+ * earlier "series" array of objects is still read), new reference, or NULL when out of memory. */
 json_t *metricstate_save(const struct hw_family *fam, enum hw_mtype type);
 /* Sets fam's series to the saved figures. Validates everything first: a document of another
  * type, bucket layout or shape is rejected whole (-1, *why says why) and nothing is changed. */

@@ -173,6 +173,85 @@ static void test_metricstate_roundtrip(void **state)
     hw_registry_free(reg2);
 }
 
+/* The packed form keeps any label bytes and exact values; the earlier per-series objects are
+ * still read; every truncation or corruption of the text is refused whole. */
+static void test_metricstate_packed(void **state)
+{
+    (void)state;
+    const struct hw_family_desc cd = {.name = "c_total", .help = "c", .type = HW_COUNTER,
+                                      .views = HW_VIEW_ALL};
+    struct hw_registry *reg = hw_registry_new();
+    struct hw_family *c = hw_registry_family(reg, &cd, "a");
+    const struct hw_label odd[] = {{"path", "/a b\n7:x\"\\"}, {"k", ""}};
+    hw_series_add(hw_family_series(c, odd, 2, 0), 0.1 + 0.2);
+    const struct hw_label big[] = {{"id", "9"}};
+    hw_series_add(hw_family_series(c, big, 1, 0), 9007199254740993.0);
+    json_t *cs = metricstate_save(c, HW_COUNTER);
+    const char *packed = json_string_value(json_object_get(cs, "packed"));
+    assert_non_null(packed);
+    if (!strstr(packed, "0.30000000000000004 0 2 1:k 0: 4:path 10:/a b\n7:x\"\\\n")) {
+        fail_msg("packed: %s", packed);
+    }
+
+    struct hw_registry *reg2 = hw_registry_new();
+    struct hw_family *c2 = hw_registry_family(reg2, &cd, "a");
+    const char *why = NULL;
+    assert_int_equal(metricstate_restore(c2, HW_COUNTER, cs, 1000, &why), 0);
+    hw_registry_publish(reg2);
+    const struct hw_snapshot *snap = hw_registry_acquire(reg2);
+    const struct hw_snap_family *f = hw_snapshot_find(snap, "c_total");
+    assert_int_equal(f->nseries, 2);
+    double sum = f->series[0].value + f->series[1].value;
+    assert_true(sum == (0.1 + 0.2) + 9007199254740993.0);
+    hw_snapshot_release(snap);
+
+    /* A prefix is refused unless it ends exactly after the first series' line (a value
+     * holding a newline does not end a line). */
+    size_t len = strlen(packed), valid = 0;
+    struct hw_family *c3 = hw_registry_family(reg2, &(struct hw_family_desc){
+        .name = "d_total", .help = "d", .type = HW_COUNTER, .views = HW_VIEW_ALL}, "a");
+    for (size_t cut = 1; cut < len; cut++) {
+        json_t *t = json_pack("{s:s, s:i, s:s%}", "type", "counter", "nbuckets", 0, "packed",
+                              packed, cut);
+        int rc = metricstate_restore(c3, HW_COUNTER, t, 1000, &why);
+        json_decref(t);
+        assert_true(rc == 0 || rc == -1);
+        valid += rc == 0;
+        if (rc == 0) {
+            assert_int_equal(packed[cut - 1], '\n');
+        }
+    }
+    assert_int_equal(valid, 1);
+    static const char *const corrupt[] = {"x 0 0\n", "1 0 1 9:short\n", "1 -1 0\n",
+                                          "1 0 33\n", "1 0 0", "1 0 1 1:a 1:b extra\n"};
+    for (size_t i = 0; i < sizeof(corrupt) / sizeof(corrupt[0]); i++) {
+        json_t *t = json_pack("{s:s, s:i, s:s}", "type", "counter", "nbuckets", 0, "packed",
+                              corrupt[i]);
+        assert_int_equal(metricstate_restore(c3, HW_COUNTER, t, 1000, &why), -1);
+        assert_string_equal(why, "malformed saved series");
+        json_decref(t);
+    }
+    /* The earlier form: one object per series. */
+    json_t *old = json_pack("{s:s, s:i, s:[{s:{s:s}, s:f, s:i, s:[]}]}", "type", "counter",
+                            "nbuckets", 0, "series", "labels", "id", "old", "value", 41.5,
+                            "count", 0, "buckets");
+    assert_int_equal(metricstate_restore(c3, HW_COUNTER, old, 1000, &why), 0);
+    hw_registry_publish(reg2);
+    snap = hw_registry_acquire(reg2);
+    f = hw_snapshot_find(snap, "d_total");
+    assert_true(f && f->nseries >= 1);
+    int found = 0;
+    for (size_t i = 0; i < f->nseries; i++) {
+        found |= f->series[i].value == 41.5;
+    }
+    assert_true(found);
+    hw_snapshot_release(snap);
+    json_decref(old);
+    json_decref(cs);
+    hw_registry_free(reg);
+    hw_registry_free(reg2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -180,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_corrupt_files),
         cmocka_unit_test(test_unwritable_dir),
         cmocka_unit_test(test_metricstate_roundtrip),
+        cmocka_unit_test(test_metricstate_packed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
