@@ -72,6 +72,12 @@ int aws_creds_parse_json(const char *text, size_t len, struct aws_creds *out)
                     json_string_value(json_object_get(doc, "Token"))) == 0) &&
         (!exp || aws_parse_iso8601(exp, &out->expires_ms) == 0)) {
         rc = 0;
+        const char *role = json_string_value(json_object_get(doc, "RoleArn"));
+        if (role) { /* ECS and EKS say which role these belong to */
+            char who[320];
+            snprintf(who, sizeof(who), "role %.300s", role);
+            aws_creds_set_identity(out, who);
+        }
     }
     json_decref(doc);
     return rc;
@@ -163,6 +169,11 @@ int aws_profile_value(const char *text, const char *profile, int config_file, co
     return 0;
 }
 
+void aws_creds_set_identity(struct aws_creds *c, const char *who)
+{
+    snprintf(c->identity, sizeof(c->identity), "%.300s, access key %.8s...", who, c->access_key);
+}
+
 static int from_env(struct aws_creds *c, char *why, size_t len)
 {
     const char *k = getenv("AWS_ACCESS_KEY_ID"), *s = getenv("AWS_SECRET_ACCESS_KEY");
@@ -179,6 +190,7 @@ static int from_env(struct aws_creds *c, char *why, size_t len)
         return -1;
     }
     c->source = "environment";
+    aws_creds_set_identity(c, "AWS_ACCESS_KEY_ID");
     return 0;
 }
 
@@ -208,6 +220,8 @@ static int from_profile(struct aws_creds *c, char *why, size_t len)
         (void)aws_profile_value(b.data, profile, 0, "aws_session_token", c->token,
                                 sizeof(c->token));
         c->source = "profile";
+        snprintf(why, len, "profile %.64s in %.180s", profile, path);
+        aws_creds_set_identity(c, why);
     } else {
         snprintf(why, len, "profile: no keys for [%.64s] in %.180s", profile, path);
     }

@@ -4,6 +4,8 @@
 
 #include "aws_credentials.h"
 
+/* c->identity = "WHO, access key AKIAABCD..." (the key id's first 8 characters only). */
+void aws_creds_set_identity(struct aws_creds *c, const char *who);
 int aws_imds_get(struct aws_http *http, const char *path, char *out, size_t len);
 int aws_creds_from_web_identity(struct aws_http *http, const char *region, struct aws_creds *c,
                                 char *why, size_t len);
