@@ -197,16 +197,10 @@ static int from_env(struct aws_creds *c, char *why, size_t len)
 static int from_profile(struct aws_creds *c, char *why, size_t len)
 {
     char path[1024];
-    const char *f = getenv("AWS_SHARED_CREDENTIALS_FILE"), *home = getenv("HOME");
-    const char *profile = getenv("AWS_PROFILE") && *getenv("AWS_PROFILE") ? getenv("AWS_PROFILE")
-                                                                          : "default";
+    const char *profile = aws_profile_name();
     struct hw_buf b;
     memset(c, 0, sizeof(*c));
-    if (f && *f) {
-        snprintf(path, sizeof(path), "%s", f);
-    } else if (home) {
-        snprintf(path, sizeof(path), "%s/.aws/credentials", home);
-    } else {
+    if (aws_profile_file(0, path, sizeof(path)) != 0) {
         snprintf(why, len, "profile: no HOME");
         return -1;
     }
@@ -274,17 +268,18 @@ static int cache_fresh(const struct aws_cred_chain *c)
 int aws_creds_get(struct aws_cred_chain *c, struct aws_creds *out, char *err, size_t errlen)
 {
     if (!cache_fresh(c)) {
-        char why[5][300];
+        char why[6][600];
         struct aws_creds got;
         int ok = from_env(&got, why[0], sizeof(why[0])) == 0 ||
                  from_profile(&got, why[1], sizeof(why[1])) == 0 ||
-                 aws_creds_from_web_identity(c->http, c->region, &got, why[2],
-                                             sizeof(why[2])) == 0 ||
-                 aws_creds_from_ecs(c->http, &got, why[3], sizeof(why[3])) == 0 ||
-                 aws_creds_from_imds(c->http, &got, why[4], sizeof(why[4])) == 0;
+                 aws_creds_from_process(&got, why[2], sizeof(why[2])) == 0 ||
+                 aws_creds_from_web_identity(c->http, c->region, &got, why[3],
+                                             sizeof(why[3])) == 0 ||
+                 aws_creds_from_ecs(c->http, &got, why[4], sizeof(why[4])) == 0 ||
+                 aws_creds_from_imds(c->http, &got, why[5], sizeof(why[5])) == 0;
         if (!ok) {
-            snprintf(err, errlen, "no credentials: %s; %s; %s; %s; %s", why[0], why[1], why[2],
-                     why[3], why[4]);
+            snprintf(err, errlen, "no credentials: %s; %s; %s; %s; %s; %s", why[0], why[1],
+                     why[2], why[3], why[4], why[5]);
             return -1;
         }
         c->cached = got;

@@ -103,7 +103,7 @@ static int cw_open_spool(struct cw_exporter *st)
 
 int cw_send_open(struct cw_exporter *st)
 {
-    char err[1600];
+    char err[3600];
     st->dry_run = st->conf->dry_run;
     st->rand_state = (unsigned)time(NULL) ^ (unsigned)getpid();
     if (!(st->lib = awslib_open(err, sizeof(err)))) {
@@ -256,7 +256,7 @@ static enum cw_outcome cw_judge(struct cw_exporter *st, int rc, const struct aws
 static enum cw_outcome cw_post(struct cw_exporter *st, const void *body, size_t len)
 {
     struct aws_creds c;
-    char err[1600], date[SIGV4_DATE_LEN + 1], hauth[SIGV4_AUTH_MAX + 32], hdate[64],
+    char err[3600], date[SIGV4_DATE_LEN + 1], hauth[SIGV4_AUTH_MAX + 32], hdate[64],
         hhost[300], htok[4200];
     if (aws_creds_get(st->creds, &c, err, sizeof(err)) != 0) {
         log_once(st, "NoCredentials", "no credentials; batches are kept in the spool", 0, err);

@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 
 from cwtest import config, delivered, run_agent, write_lines
-from hwtest import TAP, Agent, wait_until
+from hwtest import TAP, wait_until
 
 try:
     from fakeaws import FakeAWS
@@ -158,12 +158,70 @@ def test_tls_ca_file(t):
             shutil.rmtree(d, ignore_errors=True)
 
 
+HELPER = """import json, sys
+if sys.argv[1] == "fail":
+    sys.stderr.write("token refresh failed\\nsecond line\\n")
+    sys.exit(3)
+json.dump({"Version": 1, "AccessKeyId": sys.argv[2], "SecretAccessKey": sys.argv[3]},
+          sys.stdout)
+"""
+
+
+def _process_profile(d, profile, mode, key):
+    """A config file whose profile runs a helper script (in a path with a space)."""
+    script = os.path.join(d, "creds helper.py")
+    with open(script, "w") as f:
+        f.write(HELPER)
+    conf = os.path.join(d, "config")
+    section = "default" if profile == "default" else "profile " + profile
+    with open(conf, "w") as f:
+        f.write("[%s]\nregion = eu-west-1\ncredential_process = /usr/bin/python3 '%s' %s %s %s\n"
+                % (section, script, mode, key[0], key[1]))
+    return {"AWS_CONFIG_FILE": conf, "AWS_PROFILE": profile,
+            "AWS_SHARED_CREDENTIALS_FILE": os.path.join(d, "none"),
+            "AWS_EC2_METADATA_DISABLED": "true"}
+
+
+def test_credential_process(t):
+    """A profile's credential_process gives the keys; a failing one is reported by profile and
+    file with its exit status and stderr, and never with a secret."""
+    for profile, mode in (("default", "ok"), ("ci", "fail")):
+        d = tempfile.mkdtemp(prefix="hw-cp-")
+        with FakeAWS() as fake:
+            env = _process_profile(d, profile, mode, fake.static_key())
+            a, log = run_agent(fake, "imds", env)
+            try:
+                a.start()
+                write_lines(log, 1, 5)
+                if mode == "ok":
+                    t.ok(wait_until(lambda: delivered(fake) == 5.0, 10),
+                         "credential_process: delivered", (fake.counts(), a.read_log()[-1500:]))
+                    t.ok("credentials=process" in a.read_log(),
+                         "credential_process: the log names the source")
+                    t.eq({fake.key_source(x.access_key) for x in fake.datums()}, {"static"},
+                         "credential_process: signed with the key the helper printed")
+                    continue
+                want = ("credential_process of profile ci in %s: it exited with status 3; "
+                        "stderr: token refresh failed;" % env["AWS_CONFIG_FILE"])
+                t.ok(wait_until(lambda: want in a.read_log(), 10),
+                     "a failing credential_process is reported with profile, file, status and "
+                     "stderr", a.read_log()[-1500:])
+                t.ok("dry run" in a.read_log() and fake.count("accepted") == 0,
+                     "without credentials the agent runs dry")
+                t.ok(fake.static_key()[1] not in a.read_log(), "no secret in the log")
+            finally:
+                a.stop()
+                shutil.rmtree(a.dir, ignore_errors=True)
+                shutil.rmtree(d, ignore_errors=True)
+
+
 def main():
     t = TAP()
     if FakeAWS is None or not os.path.exists("/usr/lib/python3/dist-packages/botocore"):
         t.skip("cloudwatch exporter failure paths", "python3-botocore not installed")
         t.run([])
-    t.run([test_clock_skew, test_access_denied, test_proxy, test_tls_ca_file])
+    t.run([test_clock_skew, test_access_denied, test_proxy, test_tls_ca_file,
+           test_credential_process])
 
 
 main()
