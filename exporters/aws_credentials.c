@@ -72,6 +72,12 @@ int aws_creds_parse_json(const char *text, size_t len, struct aws_creds *out)
                     json_string_value(json_object_get(doc, "Token"))) == 0) &&
         (!exp || aws_parse_iso8601(exp, &out->expires_ms) == 0)) {
         rc = 0;
+        const char *role = json_string_value(json_object_get(doc, "RoleArn"));
+        if (role) { /* ECS and EKS say which role these belong to */
+            char who[320];
+            snprintf(who, sizeof(who), "role %.300s", role);
+            aws_creds_set_identity(out, who);
+        }
     }
     json_decref(doc);
     return rc;
@@ -163,6 +169,11 @@ int aws_profile_value(const char *text, const char *profile, int config_file, co
     return 0;
 }
 
+void aws_creds_set_identity(struct aws_creds *c, const char *who)
+{
+    snprintf(c->identity, sizeof(c->identity), "%.300s, access key %.8s...", who, c->access_key);
+}
+
 static int from_env(struct aws_creds *c, char *why, size_t len)
 {
     const char *k = getenv("AWS_ACCESS_KEY_ID"), *s = getenv("AWS_SECRET_ACCESS_KEY");
@@ -179,22 +190,17 @@ static int from_env(struct aws_creds *c, char *why, size_t len)
         return -1;
     }
     c->source = "environment";
+    aws_creds_set_identity(c, "AWS_ACCESS_KEY_ID");
     return 0;
 }
 
 static int from_profile(struct aws_creds *c, char *why, size_t len)
 {
     char path[1024];
-    const char *f = getenv("AWS_SHARED_CREDENTIALS_FILE"), *home = getenv("HOME");
-    const char *profile = getenv("AWS_PROFILE") && *getenv("AWS_PROFILE") ? getenv("AWS_PROFILE")
-                                                                          : "default";
+    const char *profile = aws_profile_name();
     struct hw_buf b;
     memset(c, 0, sizeof(*c));
-    if (f && *f) {
-        snprintf(path, sizeof(path), "%s", f);
-    } else if (home) {
-        snprintf(path, sizeof(path), "%s/.aws/credentials", home);
-    } else {
+    if (aws_profile_file(0, path, sizeof(path)) != 0) {
         snprintf(why, len, "profile: no HOME");
         return -1;
     }
@@ -208,6 +214,8 @@ static int from_profile(struct aws_creds *c, char *why, size_t len)
         (void)aws_profile_value(b.data, profile, 0, "aws_session_token", c->token,
                                 sizeof(c->token));
         c->source = "profile";
+        snprintf(why, len, "profile %.64s in %.180s", profile, path);
+        aws_creds_set_identity(c, why);
     } else {
         snprintf(why, len, "profile: no keys for [%.64s] in %.180s", profile, path);
     }
@@ -260,17 +268,18 @@ static int cache_fresh(const struct aws_cred_chain *c)
 int aws_creds_get(struct aws_cred_chain *c, struct aws_creds *out, char *err, size_t errlen)
 {
     if (!cache_fresh(c)) {
-        char why[5][300];
+        char why[6][600];
         struct aws_creds got;
         int ok = from_env(&got, why[0], sizeof(why[0])) == 0 ||
                  from_profile(&got, why[1], sizeof(why[1])) == 0 ||
-                 aws_creds_from_web_identity(c->http, c->region, &got, why[2],
-                                             sizeof(why[2])) == 0 ||
-                 aws_creds_from_ecs(c->http, &got, why[3], sizeof(why[3])) == 0 ||
-                 aws_creds_from_imds(c->http, &got, why[4], sizeof(why[4])) == 0;
+                 aws_creds_from_process(&got, why[2], sizeof(why[2])) == 0 ||
+                 aws_creds_from_web_identity(c->http, c->region, &got, why[3],
+                                             sizeof(why[3])) == 0 ||
+                 aws_creds_from_ecs(c->http, &got, why[4], sizeof(why[4])) == 0 ||
+                 aws_creds_from_imds(c->http, &got, why[5], sizeof(why[5])) == 0;
         if (!ok) {
-            snprintf(err, errlen, "no credentials: %s; %s; %s; %s; %s", why[0], why[1], why[2],
-                     why[3], why[4]);
+            snprintf(err, errlen, "no credentials: %s; %s; %s; %s; %s; %s", why[0], why[1],
+                     why[2], why[3], why[4], why[5]);
             return -1;
         }
         c->cached = got;

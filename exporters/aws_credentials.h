@@ -15,7 +15,8 @@ struct aws_creds {
     char secret_key[128];
     char token[4096];   /* "" without a session token */
     int64_t expires_ms; /* wall clock; 0 = does not expire */
-    const char *source; /* "environment", "profile", "web-identity", "ecs", "imds" */
+    const char *source; /* "environment", "profile", "process", "web-identity", "ecs", "imds" */
+    char identity[400]; /* who these are, for the log: role or profile, and the key id's prefix */
 };
 
 struct aws_cred_chain;

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "aws_internal.h"
 #include "buf.h"
@@ -66,9 +67,15 @@ int aws_creds_from_web_identity(struct aws_http *http, const char *region, struc
         snprintf(why, len, "web identity: STS unreachable (%s)", r.error);
     } else if (r.status != 200 || !r.body.data ||
                aws_creds_parse_sts(r.body.data, r.body.len, c) != 0) {
-        snprintf(why, len, "web identity: STS answered %ld without credentials", r.status);
+        char code[64], msg[8], skew[128];
+        aws_http_error_code(&r, code, sizeof(code), msg, sizeof(msg));
+        int skewed = aws_clock_skew_text(r.server_date, (long long)time(NULL), skew, sizeof(skew));
+        snprintf(why, len, "web identity: STS answered %ld %s without credentials%s%s", r.status,
+                 code, skewed ? "; " : "", skew);
     } else {
         c->source = "web-identity";
+        snprintf(why, len, "role %.300s", role);
+        aws_creds_set_identity(c, why);
         rc = 0;
     }
 out:
@@ -118,6 +125,9 @@ int aws_creds_from_ecs(struct aws_http *http, struct aws_creds *c, char *why, si
         snprintf(why, len, "ecs: %s answered %ld without credentials", url, r.status);
     } else {
         c->source = "ecs";
+        if (!c->identity[0]) {
+            aws_creds_set_identity(c, "the container's role");
+        }
         rc = 0;
     }
     hw_buf_free(&tb);
@@ -142,5 +152,7 @@ int aws_creds_from_imds(struct aws_http *http, struct aws_creds *c, char *why, s
         return -1;
     }
     c->source = "imds";
+    snprintf(path, sizeof(path), "instance role %.200s", role);
+    aws_creds_set_identity(c, path);
     return 0;
 }

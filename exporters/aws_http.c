@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 struct aws_http {
     const struct awslib *lib;
     CURL *curl;
     struct aws_http_opts o;
+    char curl_detail[CURL_ERROR_SIZE]; /* libcurl's own words on the last failure */
 };
 
 struct aws_http *aws_http_new(const struct awslib *lib, const struct aws_http_opts *o)
@@ -53,6 +55,68 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
     return b->oom ? 0 : len;
 }
 
+long long aws_http_date_parse(const char *value)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    char mon[4] = "";
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    if (sscanf(value, "%*3s, %d %3s %d %d:%d:%d GMT", &tm.tm_mday, mon, &tm.tm_year,
+               &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
+        return 0;
+    }
+    const char *m = strlen(mon) == 3 ? strstr(months, mon) : NULL;
+    if (!m || (m - months) % 3 != 0 || tm.tm_year < 1970 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+        tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60) {
+        return 0;
+    }
+    tm.tm_mon = (int)((m - months) / 3);
+    tm.tm_year -= 1900;
+    return (long long)timegm(&tm);
+}
+
+int aws_clock_skew_text(long long server_date, long long now, char *out, size_t len)
+{
+    out[0] = '\0';
+    long long d = server_date - now;
+    long long a = d < 0 ? -d : d;
+    if (server_date <= 0 || a < 60) {
+        return 0;
+    }
+    char span[64];
+    if (a >= 86400) {
+        snprintf(span, sizeof(span), "%lldd%02lldh%02lldm", a / 86400, a % 86400 / 3600,
+                 a % 3600 / 60);
+    } else if (a >= 3600) {
+        snprintf(span, sizeof(span), "%lldh%02lldm%02llds", a / 3600, a % 3600 / 60, a % 60);
+    } else {
+        snprintf(span, sizeof(span), "%lldm%02llds", a / 60, a % 60);
+    }
+    snprintf(out, len, "local clock is %s %s the server", span, d > 0 ? "behind" : "ahead of");
+    return 1;
+}
+
+/* Keeps the Date header of the answer: the server's clock, to tell a skewed local clock. */
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+    struct aws_http_resp *resp = arg;
+    size_t len = size * n;
+    if (len > 5 && len < 128 && strncasecmp(p, "Date:", 5) == 0) {
+        char v[128];
+        snprintf(v, sizeof(v), "%.*s", (int)(len - 5), p + 5);
+        resp->server_date = aws_http_date_parse(v + strspn(v, " \t"));
+    }
+    return len;
+}
+
+/* The CURLcodes of a failed TLS handshake or certificate check: worth their own message. */
+static int is_tls_error(CURLcode rc)
+{
+    return rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION ||
+           rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM ||
+           rc == CURLE_SSL_ISSUER_ERROR || rc == CURLE_SSL_CRL_BADFILE;
+}
+
 static void set_common(struct aws_http *h, const char *method, const char *url,
                        struct curl_slist *hdrs, const void *body, size_t len,
                        struct aws_http_resp *resp)
@@ -73,6 +137,12 @@ static void set_common(struct aws_http *h, const char *method, const char *url,
     L->curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     L->curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     L->curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp->body);
+    L->curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    L->curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
+    h->curl_detail[0] = '\0';
+    L->curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->curl_detail);
+    /* No CURLOPT_PROXY: libcurl then takes http_proxy, HTTPS_PROXY and NO_PROXY from the
+     * environment, as the AWS SDKs do. */
     if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
         L->curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
         L->curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
@@ -91,6 +161,8 @@ int aws_http_request(struct aws_http *h, const char *method, const char *url,
     hw_buf_reset(&resp->body);
     resp->status = 0;
     resp->transport_error = 0;
+    resp->tls_error = 0;
+    resp->server_date = 0;
     resp->error[0] = '\0';
     for (size_t i = 0; i < nheaders; i++) {
         struct curl_slist *n = L->curl_slist_append(hdrs, headers[i]);
@@ -109,12 +181,32 @@ int aws_http_request(struct aws_http *h, const char *method, const char *url,
     L->curl_slist_free_all(hdrs);
     if (rc != CURLE_OK) {
         resp->transport_error = 1;
-        snprintf(resp->error, sizeof(resp->error), "%s",
-                 rc == CURLE_WRITE_ERROR ? "answer larger than 1 MiB" : L->curl_easy_strerror(rc));
+        resp->tls_error = is_tls_error(rc);
+        if (rc == CURLE_WRITE_ERROR) {
+            snprintf(resp->error, sizeof(resp->error), "answer larger than 1 MiB");
+        } else {
+            snprintf(resp->error, sizeof(resp->error), "%s%s%.200s%s", L->curl_easy_strerror(rc),
+                     h->curl_detail[0] ? " (" : "", h->curl_detail, h->curl_detail[0] ? ")" : "");
+        }
         return -1;
     }
     L->curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &resp->status);
     return 0;
+}
+
+void aws_http_error_code(const struct aws_http_resp *r, char *code, size_t len, char *msg,
+                         size_t mlen)
+{
+    code[0] = msg[0] = '\0';
+    const char *b = r->body.data;
+    const char *c = b ? strstr(b, "<Code>") : NULL;
+    const char *m = b ? strstr(b, "<Message>") : NULL;
+    if (c) {
+        snprintf(code, len, "%.*s", (int)strcspn(c + 6, "<"), c + 6);
+    }
+    if (m) {
+        snprintf(msg, mlen, "%.*s", (int)strcspn(m + 9, "<"), m + 9);
+    }
 }
 
 /* Host part of an http URL: "[::1]" or "host" before ':' or '/'. */

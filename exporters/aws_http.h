@@ -22,6 +22,8 @@ struct aws_http_resp {
     long status;      /* 0 when no HTTP answer came (see error) */
     struct hw_buf body;
     int transport_error; /* a connection error or timeout: retryable */
+    int tls_error;       /* the TLS handshake or the certificate check failed */
+    long long server_date; /* the answer's Date header (Unix seconds); 0 without one */
     char error[256];     /* what went wrong, for the log */
 };
 
@@ -35,6 +37,16 @@ int aws_http_request(struct aws_http *h, const char *method, const char *url,
                      const char *const *headers, size_t nheaders, const void *body, size_t len,
                      struct aws_http_resp *resp);
 void aws_http_resp_free(struct aws_http_resp *r);
+
+/* The <Code> and <Message> of a Query-protocol (XML) error answer; "" when there are none. */
+void aws_http_error_code(const struct aws_http_resp *r, char *code, size_t len, char *msg,
+                         size_t mlen);
+/* An HTTP Date header value (IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT") as Unix seconds;
+ * 0 when it is not one. */
+long long aws_http_date_parse(const char *value);
+/* When the server's clock (server_date) and the local one (now) differ by a minute or more:
+ * "local clock is 7m12s behind the server" in out, and 1; otherwise 0 and out empty. */
+int aws_clock_skew_text(long long server_date, long long now, char *out, size_t len);
 
 /* Plain http:// only to loopback or link-local hosts (IMDS, ECS agent, tests); https anywhere.
  * 1 allowed, 0 not (why says why). */

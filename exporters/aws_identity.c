@@ -63,27 +63,46 @@ static int read_file_text(const char *path, char *out, size_t len)
     return rc;
 }
 
-static const char *profile_name(void)
+const char *aws_profile_name(void)
 {
     const char *p = getenv("AWS_PROFILE");
     return p && *p ? p : "default";
+}
+
+int aws_profile_file(int config_file, char *path, size_t len)
+{
+    const char *f = getenv(config_file ? "AWS_CONFIG_FILE" : "AWS_SHARED_CREDENTIALS_FILE");
+    const char *home = getenv("HOME");
+    if (f && *f) {
+        snprintf(path, len, "%s", f);
+    } else if (home) {
+        snprintf(path, len, "%s/.aws/%s", home, config_file ? "config" : "credentials");
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+int aws_profile_lookup(const char *key, char *out, size_t len, char *where, size_t wlen)
+{
+    char text[65536];
+    for (int config_file = 0; config_file < 2; config_file++) {
+        if (aws_profile_file(config_file, where, wlen) == 0 &&
+            read_file_text(where, text, sizeof(text)) == 0 &&
+            aws_profile_value(text, aws_profile_name(), config_file, key, out, len)) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* ~/.aws/config (or AWS_CONFIG_FILE) value for the current profile. */
 static int profile_config(const char *key, char *out, size_t len)
 {
     char path[1024], text[65536];
-    const char *f = getenv("AWS_CONFIG_FILE");
-    const char *home = getenv("HOME");
-    if (f && *f) {
-        snprintf(path, sizeof(path), "%s", f);
-    } else if (home) {
-        snprintf(path, sizeof(path), "%s/.aws/config", home);
-    } else {
-        return 0;
-    }
-    return read_file_text(path, text, sizeof(text)) == 0 &&
-           aws_profile_value(text, profile_name(), 1, key, out, len);
+    return aws_profile_file(1, path, sizeof(path)) == 0 &&
+           read_file_text(path, text, sizeof(text)) == 0 &&
+           aws_profile_value(text, aws_profile_name(), 1, key, out, len);
 }
 
 int aws_region_resolve(struct aws_http *http, const char *configured, char *out, size_t len)

@@ -103,7 +103,7 @@ static int cw_open_spool(struct cw_exporter *st)
 
 int cw_send_open(struct cw_exporter *st)
 {
-    char err[1600];
+    char err[3600];
     st->dry_run = st->conf->dry_run;
     st->rand_state = (unsigned)time(NULL) ^ (unsigned)getpid();
     if (!(st->lib = awslib_open(err, sizeof(err)))) {
@@ -155,22 +155,6 @@ void cw_send_close(struct cw_exporter *st)
     st->lib = NULL;
 }
 
-/* The <Code> of a Query-protocol error answer, "" when there is none. */
-static void error_code(const struct aws_http_resp *r, char *code, size_t len, char *msg,
-                       size_t mlen)
-{
-    code[0] = msg[0] = '\0';
-    const char *b = r->body.data;
-    const char *c = b ? strstr(b, "<Code>") : NULL;
-    const char *m = b ? strstr(b, "<Message>") : NULL;
-    if (c) {
-        snprintf(code, len, "%.*s", (int)strcspn(c + 6, "<"), c + 6);
-    }
-    if (m) {
-        snprintf(msg, mlen, "%.*s", (int)strcspn(m + 9, "<"), m + 9);
-    }
-}
-
 /* Logs a cause once (per exporter lifetime), so a lasting problem is one line, not a flood. */
 static void log_once(struct cw_exporter *st, const char *code, const char *text, long status,
                      const char *msg)
@@ -186,11 +170,93 @@ static void log_once(struct cw_exporter *st, const char *code, const char *text,
     hw_error("cloudwatch", text, "status=%ld code=%s message=\"%.200s\"", status, code, msg);
 }
 
+/* A refusal that names a clock problem: RequestExpired, or a signature refused while the
+ * answer's Date shows the clocks apart. The batch waits in the spool until the clock is fixed. */
+static int cw_clock_refused(struct cw_exporter *st, const struct aws_http_resp *r,
+                            const char *code, const char *msg)
+{
+    char skew[128], text[512];
+    int skewed = aws_clock_skew_text(r->server_date, (long long)time(NULL), skew, sizeof(skew));
+    int sig_refused = strcmp(code, "SignatureDoesNotMatch") == 0 ||
+                      strcmp(code, "InvalidSignatureException") == 0;
+    if (strcmp(code, "RequestExpired") != 0 && !(sig_refused && skewed)) {
+        return 0;
+    }
+    if (skewed) {
+        snprintf(text, sizeof(text), "request refused: %s (AWS accepts 15 minutes); fix the "
+                                     "clock (NTP); batches are kept in the spool", skew);
+    } else {
+        snprintf(text, sizeof(text), "request refused as expired: this host's clock is more than "
+                                     "15 minutes off the server's; fix the clock (NTP); batches "
+                                     "are kept in the spool");
+    }
+    log_once(st, code, text, r->status, msg);
+    return 1;
+}
+
+/* A 403: the action is not allowed for these credentials, or the credentials are refused. The
+ * batch is kept (a policy or key fixed later gets it delivered); the log names who was refused. */
+static void cw_auth_refused(struct cw_exporter *st, const struct aws_http_resp *r,
+                            const char *code, const char *msg, const struct aws_creds *c)
+{
+    char text[700];
+    if (strncmp(code, "AccessDenied", 12) == 0 || !code[0]) {
+        snprintf(text, sizeof(text), "permission denied for cloudwatch:PutMetricData to %s "
+                                     "(credentials from %s); allow that action in its IAM "
+                                     "policy; batches are kept in the spool", c->identity,
+                 c->source);
+    } else {
+        snprintf(text, sizeof(text), "credentials refused: %s (from %s); batches are kept in the "
+                                     "spool", c->identity, c->source);
+    }
+    log_once(st, code[0] ? code : "AccessDenied", text, r->status, msg);
+}
+
+/* What an answer (or its absence) means for the batch: sent, retried, kept or dropped. */
+static enum cw_outcome cw_judge(struct cw_exporter *st, int rc, const struct aws_http_resp *r,
+                                const struct aws_creds *c)
+{
+    char code[64], msg[512], text[1400];
+    aws_http_error_code(r, code, sizeof(code), msg, sizeof(msg));
+    if (rc != 0 && r->tls_error) {
+        atomic_fetch_add(&st->stats.req_error, 1);
+        snprintf(text, sizeof(text), "TLS connection to %.1000s failed; for an endpoint with a "
+                                     "private CA set exporters.cloudwatch.ca_file; batches are "
+                                     "kept in the spool", st->url);
+        log_once(st, "TLS", text, 0, r->error);
+        return CW_HOLD; /* retrying at once cannot change a certificate */
+    }
+    if (rc != 0 || r->status >= 500 || strcmp(code, "Throttling") == 0) {
+        atomic_fetch_add(strcmp(code, "Throttling") == 0 ? &st->stats.req_throttled
+                                                         : &st->stats.req_error, 1);
+        return CW_RETRY;
+    }
+    if (r->status == 200) {
+        atomic_fetch_add(&st->stats.req_ok, 1);
+        return CW_SENT;
+    }
+    if (strncmp(code, "ExpiredToken", 12) == 0) {
+        aws_creds_invalidate(st->creds); /* fetched again on the retry */
+        return CW_RETRY;
+    }
+    if (cw_clock_refused(st, r, code, msg)) {
+        return CW_HOLD;
+    }
+    if (r->status == 403 || strncmp(code, "AccessDenied", 12) == 0) {
+        cw_auth_refused(st, r, code, msg, c);
+        return CW_HOLD;
+    }
+    atomic_fetch_add(&st->stats.req_rejected, 1);
+    log_once(st, code[0] ? code : "BadRequest", "request rejected; its datapoints are dropped",
+             r->status, msg);
+    return CW_REJECTED;
+}
+
 /* One signed POST; the outcome decides retry, spool or drop. */
 static enum cw_outcome cw_post(struct cw_exporter *st, const void *body, size_t len)
 {
     struct aws_creds c;
-    char err[1600], date[SIGV4_DATE_LEN + 1], hauth[SIGV4_AUTH_MAX + 32], hdate[64],
+    char err[3600], date[SIGV4_DATE_LEN + 1], hauth[SIGV4_AUTH_MAX + 32], hdate[64],
         hhost[300], htok[4200];
     if (aws_creds_get(st->creds, &c, err, sizeof(err)) != 0) {
         log_once(st, "NoCredentials", "no credentials; batches are kept in the spool", 0, err);
@@ -223,33 +289,7 @@ static enum cw_outcome cw_post(struct cw_exporter *st, const void *body, size_t 
                        "Content-Encoding: gzip", hdate, hauth, htok};
     struct aws_http_resp r = {0};
     int rc = aws_http_request(st->http, "POST", st->url, h, c.token[0] ? 6 : 5, body, len, &r);
-    enum cw_outcome o = CW_RETRY;
-    char code[64], msg[512];
-    error_code(&r, code, sizeof(code), msg, sizeof(msg));
-    if (rc != 0 || r.status >= 500 || strcmp(code, "Throttling") == 0) {
-        atomic_fetch_add(strcmp(code, "Throttling") == 0 ? &st->stats.req_throttled
-                                                         : &st->stats.req_error, 1);
-        o = CW_RETRY;
-    } else if (r.status == 200) {
-        atomic_fetch_add(&st->stats.req_ok, 1);
-        o = CW_SENT;
-    } else if (strncmp(code, "ExpiredToken", 12) == 0) {
-        aws_creds_invalidate(st->creds); /* fetched again on the retry */
-        o = CW_RETRY;
-    } else if (strcmp(code, "RequestExpired") == 0) {
-        log_once(st, code, "the service says this host's clock is off by more than 5 minutes; "
-                           "fix the clock (batches are kept in the spool)", r.status, msg);
-        o = CW_HOLD;
-    } else if (r.status == 403 || strcmp(code, "AccessDenied") == 0) {
-        log_once(st, code, "permission denied for cloudwatch:PutMetricData (check the role's "
-                           "policy); batches are kept in the spool", r.status, msg);
-        o = CW_HOLD;
-    } else {
-        atomic_fetch_add(&st->stats.req_rejected, 1);
-        log_once(st, code[0] ? code : "BadRequest", "request rejected; its datapoints are "
-                                                    "dropped", r.status, msg);
-        o = CW_REJECTED;
-    }
+    enum cw_outcome o = cw_judge(st, rc, &r, &c);
     if (rc != 0) {
         hw_debug("cloudwatch", "request failed", "error=\"%s\"", r.error);
     }

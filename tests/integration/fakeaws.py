@@ -25,9 +25,10 @@ token) that CloudWatch then accepts until they expire (``credential_ttl``); IMDS
 serving a key until less than half its lifetime is left, STS issues a new key per call.
 
 Faults can be switched on from the test thread at any time (`set_fault`, `set_outage`,
-`clear_fault`): throttling, 500, 503, hang, slow answer, connection reset, close without answer,
-garbage body, huge body, non-HTTP bytes. Every request is counted by outcome (`counts`) and logged
-(`requests`). Outcome names:
+`clear_fault`): throttling, 500, 503, AccessDenied, hang, slow answer, connection reset, close
+without answer, garbage body, huge body, non-HTTP bytes. The fake's clock can be moved
+(`set_clock_offset`) to play a client whose clock is off, and with ``tls_cert`` it serves
+HTTPS. Every request is counted by outcome (`counts`) and logged (`requests`). Outcome names:
 
   accepted            PutMetricData recorded (200)
   invalid             400 for a bad body/parameters (InvalidParameterValue, MissingParameter,
@@ -38,6 +39,8 @@ garbage body, huge body, non-HTTP bytes. Every request is counted by outcome (`c
   request_expired     400 RequestExpired (X-Amz-Date more than 15 min off)
   too_large           413 RequestEntityTooLarge
   fault_<mode>        an injected fault (fault_slow is counted in addition to the real outcome)
+  tls_handshake_failed  (HTTPS mode) a client gave up the TLS handshake, e.g. its certificate
+                      check failed
   sts_ok, sts_rejected (InvalidIdentityToken)
   imds_token, imds_ok, imds_unauthorized (401), imds_not_found, imds_bad_request,
   imds_forbidden, imds_bad_method
@@ -68,6 +71,7 @@ import math
 import re
 import secrets
 import socket
+import ssl
 import string
 import struct
 import sys
@@ -116,6 +120,10 @@ _ERROR_FAULTS = {
     "throttle": (400, "Throttling", "Sender", "Rate exceeded"),
     "internal_error": (500, "InternalServiceError", "Receiver", "Internal service error (fake)"),
     "unavailable": (503, "ServiceUnavailable", "Receiver", "Service unavailable (fake)"),
+    "access_denied": (403, "AccessDenied", "Sender",
+                      "User: arn:aws:sts::123456789012:assumed-role/hostwatch/fake is not "
+                      "authorized to perform: cloudwatch:PutMetricData because no "
+                      "identity-based policy allows the cloudwatch:PutMetricData action"),
 }
 # Faults that misbehave at the connection level, or answer slowly.
 _BEHAVIOUR_FAULTS = ("hang", "slow", "reset", "close", "garbage", "huge", "not_http")
@@ -617,9 +625,17 @@ class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, fake):
+    def __init__(self, fake, tls_context=None):
         self.fake = fake
+        self.tls_context = tls_context
         super().__init__(("127.0.0.1", 0), _Handler)
+
+    def get_request(self):
+        conn, addr = super().get_request()
+        if self.tls_context is not None:  # the handshake happens in the handler's thread
+            conn = self.tls_context.wrap_socket(conn, server_side=True,
+                                                do_handshake_on_connect=False)
+        return conn, addr
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -632,6 +648,21 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def setup(self):
         super().setup()
         self.server.fake._connection(self.connection, True)
+
+    def handle(self):
+        if isinstance(self.connection, ssl.SSLSocket):
+            try:
+                self.connection.do_handshake()
+            except (ssl.SSLError, OSError):
+                self.server.fake._record_tls_failure()
+                self.close_connection = True
+                return
+        super().handle()
+
+    def date_time_string(self, timestamp=None):
+        """The Date header, from the fake's clock (see FakeAWS.set_clock_offset)."""
+        return super().date_time_string(self.server.fake.now() if timestamp is None
+                                        else timestamp)
 
     def finish(self):
         try:
@@ -770,6 +801,7 @@ class FakeAWS:
     max_body_bytes      largest request body on the wire (1 MiB; larger -> 413)
     max_decoded_bytes   largest body after gunzip (1 MiB: stay under it uncompressed to be safe)
     timestamp_clock     callable giving "now" for the Timestamp window check (time.time)
+    tls_cert, tls_key   PEM files: serve HTTPS with them instead of plain HTTP (None)
     max_log             number of RequestRecords kept (10000)
     verbose             print the HTTP access log to stderr as TAP comments
     """
@@ -780,7 +812,7 @@ class FakeAWS:
                  role_arn="arn:aws:iam::%s:role/hostwatch" % ACCOUNT_ID,
                  web_identity_tokens=None, expired_token_status=403,
                  max_body_bytes=1 << 20, max_decoded_bytes=1 << 20, timestamp_clock=time.time,
-                 max_log=10000, verbose=False):
+                 max_log=10000, verbose=False, tls_cert=None, tls_key=None):
         self.region = region
         self.credential_ttl = float(credential_ttl)
         self.imds_role = imds_role
@@ -795,6 +827,8 @@ class FakeAWS:
         self.timestamp_clock = timestamp_clock
         self.max_log = max_log
         self.verbose = verbose
+        self.clock_offset = 0.0
+        self.scheme = "https" if tls_cert else "http"
         self.ecs_credentials_id = str(uuid.uuid4())
         self.ecs_metadata_id = secrets.token_hex(16) + "-" + str(secrets.randbelow(10 ** 10))
         self.instance = self._default_instance(instance or {})
@@ -814,7 +848,11 @@ class FakeAWS:
         # Load the service models now, not inside the first (timed) request.
         operation_model("cloudwatch", "PutMetricData")
         operation_model("sts", "AssumeRoleWithWebIdentity")
-        self._server = _Server(self)
+        tls_context = None
+        if tls_cert:
+            tls_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            tls_context.load_cert_chain(tls_cert, tls_key)
+        self._server = _Server(self, tls_context)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         name="fakeaws-%d" % self.port, daemon=True)
@@ -858,8 +896,8 @@ class FakeAWS:
 
     @property
     def base_url(self):
-        """http://127.0.0.1:PORT (no trailing slash)."""
-        return "http://127.0.0.1:%d" % self.port
+        """http://127.0.0.1:PORT, https:// with tls_cert (no trailing slash)."""
+        return "%s://127.0.0.1:%d" % (self.scheme, self.port)
 
     @property
     def cloudwatch_url(self):
@@ -933,6 +971,11 @@ class FakeAWS:
                     return key.access_key, key.secret_key
         return None
 
+    def secrets(self):
+        """Every secret key and session token the fake knows (to check none is logged)."""
+        with self._lock:
+            return [x for k in self._keys.values() for x in (k.secret_key, k.token) if x]
+
     def key_source(self, access_key):
         """static, imds, ecs, eks or sts for a known access key; None if unknown."""
         with self._lock:
@@ -977,7 +1020,7 @@ class FakeAWS:
         """Makes the next count requests to target fail as mode (count None = until cleared).
 
         mode: throttle (400 Throttling), internal_error (500 InternalServiceError), unavailable
-        (503 ServiceUnavailable), hang (wait delay s, then close without answer), slow (wait
+        (503 ServiceUnavailable), access_denied (403 AccessDenied), hang (wait delay s, then close without answer), slow (wait
         delay s, then answer normally), reset (TCP RST, no answer), close (FIN, no answer),
         garbage (answer `status` with a junk body), huge (200 with a size-byte body), not_http
         (junk bytes instead of HTTP, then close). target: cloudwatch, sts, imds, ecs or any.
@@ -995,6 +1038,21 @@ class FakeAWS:
     def set_outage(self, mode="reset", target="cloudwatch"):
         """Every request to target fails as mode (reset or unavailable, ...) until cleared."""
         self.set_fault(mode, None, target=target)
+
+    def set_clock_offset(self, seconds):
+        """Moves the fake's clock (its Date header and the SigV4 15-minute check) seconds
+        ahead of the real one: the client's clock then looks that far behind."""
+        with self._lock:
+            self.clock_offset = float(seconds)
+
+    def now(self):
+        """The fake's clock: time.time() plus the offset set with set_clock_offset."""
+        return time.time() + self.clock_offset
+
+    def _record_tls_failure(self):
+        with self._lock:
+            self._counts["tls_handshake_failed"] = self._counts.get("tls_handshake_failed", 0) + 1
+            self._bump()
 
     def clear_fault(self):
         with self._lock:
@@ -1388,7 +1446,7 @@ class FakeAWS:
             raise AWSError(403, "IncompleteSignature",
                            "X-Amz-Date %r is not YYYYMMDDTHHMMSSZ" % amz_date,
                            outcome="auth_error") from None
-        skew = when.replace(tzinfo=datetime.timezone.utc).timestamp() - time.time()
+        skew = when.replace(tzinfo=datetime.timezone.utc).timestamp() - self.now()
         if abs(skew) > SIGNATURE_SKEW:
             raise AWSError(400, "RequestExpired",
                            "Request timestamp %s is %.0f s away from the server time"

@@ -105,12 +105,33 @@ static void test_iso8601(void **state)
     assert_int_equal(aws_parse_iso8601("2026-11-22T02:00:00+02:00", &ms), -1);
 }
 
+static void test_http_date_and_skew(void **state)
+{
+    (void)state;
+    char out[128];
+    assert_int_equal(aws_http_date_parse("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777LL);
+    assert_int_equal(aws_http_date_parse("Sun, 22 Nov 2026 03:01:17 GMT"), 1795316477LL);
+    assert_int_equal(aws_http_date_parse("Sun, 06 Foo 1994 08:49:37 GMT"), 0);
+    assert_int_equal(aws_http_date_parse("Sun, 06 Nov 1994 25:49:37 GMT"), 0);
+    assert_int_equal(aws_http_date_parse("yesterday"), 0);
+    assert_int_equal(aws_clock_skew_text(1000432, 1000000, out, sizeof(out)), 1);
+    assert_string_equal(out, "local clock is 7m12s behind the server");
+    assert_int_equal(aws_clock_skew_text(1000000, 1003725, out, sizeof(out)), 1);
+    assert_string_equal(out, "local clock is 1h02m05s ahead of the server");
+    assert_int_equal(aws_clock_skew_text(1000000 + 2 * 86400 + 7200, 1000000, out, sizeof(out)), 1);
+    assert_string_equal(out, "local clock is 2d02h00m behind the server");
+    assert_int_equal(aws_clock_skew_text(1000059, 1000000, out, sizeof(out)), 0);
+    assert_string_equal(out, "");
+    assert_int_equal(aws_clock_skew_text(0, 1000000, out, sizeof(out)), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json),     cmocka_unit_test(test_sts),
         cmocka_unit_test(test_profiles), cmocka_unit_test(test_urls),
         cmocka_unit_test(test_expand_and_region), cmocka_unit_test(test_iso8601),
+        cmocka_unit_test(test_http_date_and_skew),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
