@@ -22,6 +22,7 @@ struct aws_http_resp {
     long status;      /* 0 when no HTTP answer came (see error) */
     struct hw_buf body;
     int transport_error; /* a connection error or timeout: retryable */
+    long retry_after_s;  /* the answer's Retry-After in seconds (delta or date), 0 without */
     char error[256];     /* what went wrong, for the log */
 };
 

@@ -1,13 +1,11 @@
 """A real Prometheus server scrapes the agent every second; its query API must show the host's
 true values under node_exporter's names. Run twice: as configured by default (Prometheus asks
 for OpenMetrics) and with native histograms on (Prometheus asks for protobuf first)."""
-import json
 import os
 import shutil
-import urllib.parse
 
 import hwtest
-from hwtest import TAP, Agent, http_get, process, wait_until
+from hwtest import TAP, Agent, process, wait_until
 
 CONFIG = {
     "agent": {"interval": "1s"},
@@ -16,12 +14,7 @@ CONFIG = {
 }
 
 
-def query(port, expr):
-    r = http_get(port, "/api/v1/query?query=" + urllib.parse.quote(expr))
-    if not r or r[0] != 200:
-        return None
-    doc = json.loads(r[2])
-    return doc["data"]["result"] if doc.get("status") == "success" else None
+query = hwtest.prom_query
 
 
 def scrape_run(t, prom, flags, label):
