@@ -102,18 +102,20 @@ static enum push_outcome auth_sigv4(struct rw_exporter *st, const void *body, si
                                    .normalize_path = 1, .crypto = st->lib};
     struct sigv4_output out;
     int rc = sigv4_sign(&in, &out);
-    st->lib->cleanse(&c, sizeof(c));
+    if (rc == SIGV4_OK) {
+        snprintf(a->auth, sizeof(a->auth), "Authorization: %s", out.authorization);
+        snprintf(a->date, sizeof(a->date), "X-Amz-Date: %s", date);
+        a->h[a->n++] = a->auth;
+        a->h[a->n++] = a->date;
+        if (in.session_token) {
+            snprintf(a->token, sizeof(a->token), "X-Amz-Security-Token: %s", c.token);
+            a->h[a->n++] = a->token;
+        }
+    }
+    st->lib->cleanse(&c, sizeof(c)); /* after the token was copied into its header */
     if (rc != SIGV4_OK) {
         log_once(st, "SigningFailed", "cannot sign the request", 0, sigv4_strerror(rc));
         return PUSH_HOLD;
-    }
-    snprintf(a->auth, sizeof(a->auth), "Authorization: %s", out.authorization);
-    snprintf(a->date, sizeof(a->date), "X-Amz-Date: %s", date);
-    a->h[a->n++] = a->auth;
-    a->h[a->n++] = a->date;
-    if (in.session_token) {
-        snprintf(a->token, sizeof(a->token), "X-Amz-Security-Token: %s", c.token);
-        a->h[a->n++] = a->token;
     }
     return PUSH_SENT;
 }
