@@ -21,7 +21,8 @@ serves, all on that port:
   at ``POST /api/v1/write`` (``remote_write_auth``: None, ``("basic", user, password)`` or
   ``("bearer", token)``). Both require the remote write 1.0 headers, decode the Snappy-compressed
   ``WriteRequest`` (tests/integration/rwdecode.py), check label order and record each sample
-  (`remote_write_samples`); outcomes ``rw_accepted``, ``invalid``, ``auth_error``.
+  (`remote_write_samples`); outcomes ``rw_accepted``, ``rw_throttled`` (429 with Retry-After,
+  `remote_write_throttle`), ``invalid``, ``auth_error``.
 * ECS container credentials ``GET /v2/credentials/<id>``, EKS Pod Identity ``GET /v1/credentials``
   (both with an optional/required ``Authorization`` token) and ECS task metadata v4 under
   ``/v4/<id>``.
@@ -810,6 +811,7 @@ class FakeAWS:
         self.instance = self._default_instance(instance or {})
         self.ecs_task = self._default_task(ecs_task or {})
         self.remote_write_auth = None  # what POST /api/v1/write requires (see module doc)
+        self._rw_throttle = [0, 0]  # answers 429 left, their Retry-After (s)
 
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -1225,6 +1227,11 @@ class FakeAWS:
         with self._lock:
             return [dict(x) for x in self._rw_samples if name in (None, x["name"])]
 
+    def remote_write_throttle(self, count, retry_after):
+        """The next count remote write requests get 429 with Retry-After: retry_after."""
+        with self._lock:
+            self._rw_throttle = [int(count), int(retry_after)]
+
     def _remote_write_auth(self, call):
         """SigV4 (aps) under /workspaces/, else what remote_write_auth asks for."""
         if call.path.startswith("/workspaces/"):
@@ -1258,6 +1265,14 @@ class FakeAWS:
         if call.method != "POST":
             raise AWSError(405, "MethodNotAllowed", "POST only")
         access_key = self._remote_write_auth(call)
+        with self._lock:
+            throttle = self._rw_throttle[0] > 0
+            self._rw_throttle[0] -= 1 if throttle else 0
+            after = self._rw_throttle[1]
+        if throttle:
+            self._send(call, 429, b"slow down\n", "text/plain", "rw_throttled",
+                       [("Retry-After", str(after))])
+            return
         h = call.handler
         for name, want in (("Content-Encoding", "snappy"),
                            ("Content-Type", "application/x-protobuf"),

@@ -126,6 +126,18 @@ def test_basic_and_bearer(t):
         shutil.rmtree(tmp.dir, ignore_errors=True)
 
 
+def check_retry_after(t, fake, log, n):
+    """A 429 with Retry-After: 2 is retried after 2 s, not after the jittered backoff."""
+    fake.remote_write_throttle(1, 2)
+    write_lines(log, n, 1)
+    t.ok(wait_until(lambda: latest(fake) == float(n), 20), "429: delivered afterwards",
+         fake.counts())
+    log_ = fake.requests("aps")
+    i = max(k for k, r in enumerate(log_) if r.outcome == "rw_throttled")
+    gap = log_[i + 1].time - log_[i].time if i + 1 < len(log_) else None
+    t.ok(gap is not None and 1.9 <= gap < 5, "429: the retry waited for Retry-After (%s s)" % gap)
+
+
 def test_failures(t):
     with FakeAWS() as fake:
         a, log = run_agent(fake, fake.base_url + "/api/v1/write")
@@ -155,6 +167,8 @@ def test_failures(t):
                 t.ok(wait_until(lambda: latest(fake) == float(n - 1), 20),
                      "%s answer: the agent goes on delivering" % mode, fake.counts())
             t.ok(a.proc.poll() is None, "the agent survived every bad answer")
+            check_retry_after(t, fake, log, n)
+            n += 1
             fake.set_outage("reset", target="aps")
             n = write_lines(log, n, LINES)
             t.ok(wait_until(lambda: (stat(a, "hostwatch_export_datapoints_total", "spooled")
