@@ -33,6 +33,9 @@ void push_thread_destroy(struct push_thread *t)
 
 int push_thread_start(struct push_thread *t, void *(*fn)(void *), void *arg)
 {
+    pthread_mutex_lock(&t->lock);
+    t->stop = 0; /* a stopped exporter is started again when a reload fails */
+    pthread_mutex_unlock(&t->lock);
     if (pthread_create(&t->thread, NULL, fn, arg) != 0) {
         return -1;
     }

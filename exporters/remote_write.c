@@ -326,6 +326,7 @@ static void *rw_thread(void *arg)
     struct rw_exporter *st = arg;
     if (rw_send_open(st) != 0) {
         hw_error("remote_write", "exporter not started", "url=%s", st->conf->url);
+        rw_send_close(st);
         return NULL;
     }
     struct timespec due;
@@ -335,6 +336,9 @@ static void *rw_thread(void *arg)
         stopping = push_thread_tick(&st->pt, &due, st->conf->flush_interval_ns);
         rw_send_pending(st); /* the last one on stop: nothing collected is left behind */
     }
+    /* Closed here, not in destroy: a reload starts the replacing exporter before the old one
+     * is destroyed, and it needs the spool directory's lock. */
+    rw_send_close(st);
     return NULL;
 }
 

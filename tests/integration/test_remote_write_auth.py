@@ -2,8 +2,10 @@
 Prometheus (service aps, signature recomputed with botocore; static and session credentials),
 basic auth and bearer tokens, 500s then recovery (every sample delivered exactly once, in
 order), a 400 (dropped and counted, not retried), and garbage or huge answers (no crash)."""
+import json
 import os
 import shutil
+import signal
 import time
 
 from hwtest import TAP, Agent, wait_until
@@ -182,11 +184,39 @@ def test_failures(t):
             shutil.rmtree(a.dir, ignore_errors=True)
 
 
+def test_reload(t):
+    """SIGHUP with a changed exporter: the new one takes over the spool, delivery goes on."""
+    with FakeAWS() as fake:
+        url = fake.base_url + "/api/v1/write"
+        a, log = run_agent(fake, url)
+        try:
+            a.start()
+            n = write_lines(log, 1, LINES)
+            t.ok(wait_until(lambda: latest(fake) == float(LINES), 10), "reload: delivering")
+            cfg = json.load(open(a.config_path))
+            cfg["exporters"]["remote_write"]["flush_interval"] = "400ms"
+            a.write_config(cfg)
+            a.signal(signal.SIGHUP)
+            t.ok(wait_until(lambda: "reload" in a.read_log() and "ready" in
+                            a.read_log().split("reload", 1)[1], 10), "reload: new exporter up",
+                 a.read_log()[-1500:])
+            n = write_lines(log, n, LINES)
+            t.ok(wait_until(lambda: latest(fake) == float(n - 1), 10),
+                 "reload: delivery continues", (fake.counts(), a.read_log()[-1500:]))
+            t.ok("spool unavailable" not in a.read_log(), "reload: the spool was handed over",
+                 a.read_log()[-1500:])
+            check_once_in_order(t, fake, "reload")
+        finally:
+            a.stop()
+            shutil.rmtree(a.dir, ignore_errors=True)
+
+
 def main():
     t = TAP()
     if FakeAWS is None:
         t.skip("remote write against the fake receivers", "python3-botocore not installed")
-    t.run([] if FakeAWS is None else [test_sigv4, test_basic_and_bearer, test_failures])
+    t.run([] if FakeAWS is None else [test_sigv4, test_basic_and_bearer, test_failures,
+                                      test_reload])
 
 
 main()
