@@ -8,6 +8,7 @@
 #include "exporters/cloudwatch.h"
 #include "exporters/emf.h"
 #include "exporters/prometheus.h"
+#include "exporters/remote_write.h"
 #include "plugin.h"
 
 const struct hw_collector *const hw_collectors[] = {
@@ -22,6 +23,7 @@ const struct hw_exporter *const hw_exporters[] = {
     &hw_exporter_prometheus,
     &hw_exporter_cloudwatch,
     &hw_exporter_emf,
+    &hw_exporter_remote_write,
     NULL,
 };
 

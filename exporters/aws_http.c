@@ -164,6 +164,7 @@ int aws_http_request(struct aws_http *h, const char *method, const char *url,
     resp->tls_error = 0;
     resp->server_date = 0;
     resp->error[0] = '\0';
+    resp->retry_after_s = 0;
     for (size_t i = 0; i < nheaders; i++) {
         struct curl_slist *n = L->curl_slist_append(hdrs, headers[i]);
         if (!n) {
@@ -191,6 +192,12 @@ int aws_http_request(struct aws_http *h, const char *method, const char *url,
         return -1;
     }
     L->curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &resp->status);
+#if LIBCURL_VERSION_NUM >= 0x074200 /* 7.66: an older runtime library answers an error, not 0 */
+    curl_off_t after = 0;
+    if (L->curl_easy_getinfo(h->curl, CURLINFO_RETRY_AFTER, &after) == CURLE_OK && after > 0) {
+        resp->retry_after_s = after > 86400 ? 86400 : (long)after;
+    }
+#endif
     return 0;
 }
 

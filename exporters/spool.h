@@ -49,6 +49,7 @@
 
 /* Entry kinds, kept in one place so exporters never collide. */
 #define SPOOL_KIND_CLOUDWATCH_QUERY_GZIP 1u
+#define SPOOL_KIND_REMOTE_WRITE_SNAPPY 2u /* low byte; the sample count above it */
 
 struct spool;
 

@@ -16,6 +16,13 @@ serves, all on that port:
   CloudWatch share the path, so requests are dispatched on their ``Action`` parameter (JSON
   requests on ``X-Amz-Target``); `sts_url` and `cloudwatch_url` are the same URL.
 * EC2 IMDSv2 under ``/latest/`` (token ``PUT``, token-protected ``GET``; tokenless -> 401).
+* Amazon Managed Prometheus remote write at ``POST /workspaces/<id>/api/v1/remote_write``
+  (SigV4, service ``aps``, checked with botocore as above) and a plain Prometheus-style receiver
+  at ``POST /api/v1/write`` (``remote_write_auth``: None, ``("basic", user, password)`` or
+  ``("bearer", token)``). Both require the remote write 1.0 headers, decode the Snappy-compressed
+  ``WriteRequest`` (tests/integration/rwdecode.py), check label order and record each sample
+  (`remote_write_samples`); outcomes ``rw_accepted``, ``rw_throttled`` (429 with Retry-After,
+  `remote_write_throttle`), ``invalid``, ``auth_error``.
 * ECS container credentials ``GET /v2/credentials/<id>``, EKS Pod Identity ``GET /v1/credentials``
   (both with an optional/required ``Authorization`` token) and ECS task metadata v4 under
   ``/v4/<id>``.
@@ -90,6 +97,8 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ParamValidationError
 from botocore.validate import validate_parameters
 
+import rwdecode
+
 __all__ = ["FakeAWS", "Datum", "RequestRecord", "StsCall", "FAULT_MODES",
            "DEFAULT_ACCESS_KEY", "DEFAULT_SECRET_KEY"]
 
@@ -124,11 +133,13 @@ _ERROR_FAULTS = {
                       "User: arn:aws:sts::123456789012:assumed-role/hostwatch/fake is not "
                       "authorized to perform: cloudwatch:PutMetricData because no "
                       "identity-based policy allows the cloudwatch:PutMetricData action"),
+    "too_many_requests": (429, "ThrottlingException", "Sender", "Rate exceeded (fake)"),
+    "bad_request": (400, "ValidationException", "Sender", "out of bounds sample (fake)"),
 }
 # Faults that misbehave at the connection level, or answer slowly.
 _BEHAVIOUR_FAULTS = ("hang", "slow", "reset", "close", "garbage", "huge", "not_http")
 FAULT_MODES = tuple(_ERROR_FAULTS) + _BEHAVIOUR_FAULTS
-FAULT_TARGETS = ("cloudwatch", "sts", "imds", "ecs", "any")
+FAULT_TARGETS = ("cloudwatch", "sts", "imds", "ecs", "aps", "any")
 
 _JSON_ERROR_SHAPES = {
     "InvalidParameterValue": "InvalidParameterValueException",
@@ -833,6 +844,8 @@ class FakeAWS:
         self.ecs_metadata_id = secrets.token_hex(16) + "-" + str(secrets.randbelow(10 ** 10))
         self.instance = self._default_instance(instance or {})
         self.ecs_task = self._default_task(ecs_task or {})
+        self.remote_write_auth = None  # what POST /api/v1/write requires (see module doc)
+        self._rw_throttle = [0, 0]  # answers 429 left, their Retry-After (s)
 
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -1078,6 +1091,7 @@ class FakeAWS:
             self._counts = {}
             self._log = []
             self._sts_calls = []
+            self._rw_samples = []
             self._fault = None
             self._bump()
 
@@ -1185,6 +1199,10 @@ class FakeAWS:
             return self._task_metadata
         if path == "/" and method in ("POST", "GET"):
             return self._route_api(call)
+        if path == "/api/v1/write" or (path.startswith("/workspaces/") and
+                                       path.endswith("/api/v1/remote_write")):
+            call.endpoint = "aps"
+            return self._remote_write
         return self._not_found
 
     def _route_api(self, call):
@@ -1259,6 +1277,79 @@ class FakeAWS:
         else:
             body = json.dumps({"code": err.code, "message": err.message}).encode()
             self._send(call, err.status, body, "application/json", err.outcome, headers)
+
+    # ---- Prometheus remote write (Amazon Managed Prometheus and a plain receiver)
+
+    def remote_write_samples(self, name=None):
+        """Accepted remote write samples (dicts: name, labels, value, ts, access_key)."""
+        with self._lock:
+            return [dict(x) for x in self._rw_samples if name in (None, x["name"])]
+
+    def remote_write_throttle(self, count, retry_after):
+        """The next count remote write requests get 429 with Retry-After: retry_after."""
+        with self._lock:
+            self._rw_throttle = [int(count), int(retry_after)]
+
+    def _remote_write_auth(self, call):
+        """SigV4 (aps) under /workspaces/, else what remote_write_auth asks for."""
+        if call.path.startswith("/workspaces/"):
+            return self._authenticate(call, "aps").access_key
+        want = self.remote_write_auth
+        got = call.handler.headers.get("Authorization")
+        if want is None:
+            expected = None
+        elif want[0] == "basic":
+            expected = "Basic " + base64.b64encode(
+                ("%s:%s" % (want[1], want[2])).encode()).decode()
+        else:
+            expected = "Bearer " + want[1]
+        if got != expected:
+            raise AWSError(401, "Unauthorized", "authorization %s" % (
+                "missing" if got is None else "wrong"), outcome="auth_error")
+        return ""
+
+    @staticmethod
+    def _remote_write_check(series):
+        for labels, samples in series:
+            names = [n for n, _ in labels]
+            if names != sorted(names) or len(set(names)) != len(names):
+                raise ValueError("labels not sorted or repeated: %r" % names)
+            if "__name__" not in names or any(not n or not v for n, v in labels):
+                raise ValueError("__name__ missing or an empty label: %r" % labels)
+            if not samples:
+                raise ValueError("a series without samples")
+
+    def _remote_write(self, call):
+        if call.method != "POST":
+            raise AWSError(405, "MethodNotAllowed", "POST only")
+        access_key = self._remote_write_auth(call)
+        with self._lock:
+            throttle = self._rw_throttle[0] > 0
+            self._rw_throttle[0] -= 1 if throttle else 0
+            after = self._rw_throttle[1]
+        if throttle:
+            self._send(call, 429, b"slow down\n", "text/plain", "rw_throttled",
+                       [("Retry-After", str(after))])
+            return
+        h = call.handler
+        for name, want in (("Content-Encoding", "snappy"),
+                           ("Content-Type", "application/x-protobuf"),
+                           ("X-Prometheus-Remote-Write-Version", "0.1.0")):
+            if h.headers.get(name) != want:
+                raise AWSError(400, "InvalidRequest", "%s must be %s" % (name, want))
+        if not (h.headers.get("User-Agent") or "").startswith("hostwatch/"):
+            raise AWSError(400, "InvalidRequest", "User-Agent must name the sender")
+        try:
+            series = rwdecode.decode_body(call.raw_body)
+            self._remote_write_check(series)
+        except (ValueError, UnicodeDecodeError, struct.error) as e:
+            raise AWSError(400, "InvalidRequest", "bad remote write body: %s" % e) from None
+        got = [{"name": dict(labels)["__name__"], "labels": dict(labels), "value": v,
+                "ts": ts, "access_key": access_key}
+               for labels, samples in series for v, ts in samples]
+        with self._lock:
+            self._rw_samples.extend(got)
+        self._send(call, 200, b"", "text/plain", "rw_accepted")
 
     def _not_found(self, call):
         self._send(call, 404, b"Not Found\n", "text/plain", "not_found")

@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 import traceback
+import urllib.parse
 
 BIN = os.environ.get("HOSTWATCH_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "hostwatch")
@@ -111,6 +112,15 @@ def parse_text_metrics(text):
         key, _, val = line.rpartition(" ")
         out[key] = float(val)
     return out
+
+
+def prom_query(port, expr):
+    """Runs an instant query against a Prometheus server; its result list, or None."""
+    r = http_get(port, "/api/v1/query?query=" + urllib.parse.quote(expr))
+    if not r or r[0] != 200:
+        return None
+    doc = json.loads(r[2])
+    return doc["data"]["result"] if doc.get("status") == "success" else None
 
 
 def meminfo_kb(field):
@@ -217,16 +227,6 @@ def prometheus_server(binary, workdir, scrape_configs, flags=()):
     with process(argv, os.path.join(workdir, "prometheus.log")) as p:
         p.port = port
         yield p
-
-
-def prom_query(port, expr):
-    """The result vector of an instant query, or None when the query failed."""
-    import urllib.parse
-    r = http_get(port, "/api/v1/query?query=" + urllib.parse.quote(expr))
-    if not r or r[0] != 200:
-        return None
-    doc = json.loads(r[2])
-    return doc["data"]["result"] if doc.get("status") == "success" else None
 
 
 def run_bin(args, timeout=30, env=None):

@@ -1,0 +1,50 @@
+/* Prometheus remote write 1.0 request bodies from registry snapshots: one time series per
+ * exposed sample (counters under their _total names, histograms as _bucket{le}, _sum and
+ * _count), labels sorted by name with __name__ among them, every sample stamped with its
+ * snapshot's time; WriteRequest protobuf, Snappy block format. Pure computation, no I/O. */
+#ifndef HW_RW_ENCODE_H
+#define HW_RW_ENCODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "registry.h"
+
+#define RW_MAX_SAMPLES_PER_SEND 100000
+
+struct rw_encode_opts {
+    unsigned view;              /* HW_VIEW_NODE or HW_VIEW_CW: which names are sent */
+    const char *const *metrics; /* family name globs; none: every family of the view */
+    size_t nmetrics;
+    size_t max_samples; /* per body, 1..RW_MAX_SAMPLES_PER_SEND */
+};
+
+/* One request body, ready to POST. */
+struct rw_body {
+    unsigned char *data; /* Snappy-compressed WriteRequest */
+    size_t len;
+    size_t nsamples;
+    int64_t oldest_ms; /* timestamp of the oldest sample inside */
+};
+
+struct rw_bodies {
+    struct rw_body *v;
+    size_t n, cap;
+};
+
+void rw_bodies_init(struct rw_bodies *b);
+void rw_bodies_free(struct rw_bodies *b);
+
+/* Appends to out the bodies carrying every selected sample of snaps (oldest snapshot first, so
+ * each series' samples stay in timestamp order), at most o->max_samples per body. 0, or -1 when
+ * memory ran out (out then holds what was complete). */
+int rw_encode(const struct rw_encode_opts *o, const struct hw_snapshot *const *snaps,
+              size_t nsnaps, struct rw_bodies *out);
+
+/* How many samples rw_encode would produce for snap (counted when a snapshot is dropped). */
+size_t rw_count_samples(const struct rw_encode_opts *o, const struct hw_snapshot *snap);
+
+/* Snappy block compression of len bytes into a malloc'd *out. 0 or -1. */
+int rw_snappy(const void *in, size_t len, unsigned char **out, size_t *outlen);
+
+#endif
