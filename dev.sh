@@ -16,7 +16,7 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 BUILD_PKGS="build-essential autoconf automake libtool pkg-config libcurl4-openssl-dev libssl-dev
   libjansson-dev libpcre2-dev libprotobuf-c-dev protobuf-c-compiler libmicrohttpd-dev zlib1g-dev
   libsnappy-dev libcmocka-dev libcrypt-dev"
-TEST_PKGS="python3 python3-botocore prometheus logrotate valgrind cppcheck clang curl"
+TEST_PKGS="python3 python3-botocore prometheus logrotate valgrind cppcheck clang curl openssl"
 BENCH_PKGS="wrk prometheus-node-exporter mtail time"
 
 say() { printf '==> %s\n' "$*" >&2; }
