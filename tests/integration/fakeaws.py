@@ -65,23 +65,21 @@ credentials, send and sign ``X-Amz-Security-Token``; hash the body bytes as sent
 when ``Content-Encoding: gzip``); send ``Content-Type: application/x-www-form-urlencoded`` (a
 ``; charset=utf-8`` suffix is fine) with ``Action=PutMetricData&Version=2010-08-01``.
 
+The code is split along the endpoints: this module has `FakeAWS` itself (lifecycle, URLs,
+request log, dispatch, error answers, fault injection); fakeaws_http.py the HTTP server and
+request handler; fakeaws_proto.py the test keys, `AWSError`, model-driven parameter decoding
+and SigV4 verification; fakeaws_cloudwatch.py PutMetricData; fakeaws_creds.py the key store,
+STS, IMDS and ECS/EKS; fakeaws_rw.py remote write. Tests import only this module, which
+re-exports the public names of the others.
+
 Standard library plus botocore only; run with the system python3 (Debian python3-botocore).
 """
 
-import base64
 import dataclasses
-import datetime
-import hashlib
-import http.server
 import json
-import math
-import re
 import secrets
 import socket
 import ssl
-import string
-import struct
-import sys
 import threading
 import time
 import urllib.parse
@@ -89,39 +87,21 @@ import uuid
 import zlib
 from xml.sax.saxutils import escape
 
-import botocore.session
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.compat import HTTPHeaders
-from botocore.credentials import Credentials
-from botocore.exceptions import ParamValidationError
-from botocore.validate import validate_parameters
-
-import rwdecode
+from fakeaws_cloudwatch import (  # noqa: F401 - re-exported
+    FUTURE_WINDOW, MAX_DIMENSIONS, MAX_METRICS, MAX_VALUES, PAST_WINDOW, VALUE_LIMIT,
+    CloudWatchMixin, Datum, check_put_metric_data, cloudwatch_protocol)
+from fakeaws_creds import CredentialsMixin, StsCall  # noqa: F401 - re-exported
+from fakeaws_http import _BodyTooLarge, _Call, _Server
+from fakeaws_proto import (  # noqa: F401 - re-exported
+    ACCOUNT_ID, CW_JSON_PREFIX, CW_VERSION, CW_XMLNS, DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY,
+    FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, SIGNATURE_SKEW, SIGV4_DATE_FORMAT, STS_VERSION,
+    STS_XMLNS, AWSError, SigV4Mixin, check_model, expected_authorization, json_params,
+    operation_model, query_params)
+from fakeaws_rw import RemoteWriteMixin
 
 __all__ = ["FakeAWS", "Datum", "RequestRecord", "StsCall", "FAULT_MODES",
            "DEFAULT_ACCESS_KEY", "DEFAULT_SECRET_KEY"]
 
-DEFAULT_ACCESS_KEY = "AKIAHOSTWATCHFAKE001"
-DEFAULT_SECRET_KEY = "hostwatch/Fake+Secret/Key0123456789abcde"
-ACCOUNT_ID = "123456789012"
-
-CW_XMLNS = "http://monitoring.amazonaws.com/doc/2010-08-01/"
-STS_XMLNS = "https://sts.amazonaws.com/doc/2011-06-15/"
-CW_VERSION = "2010-08-01"
-STS_VERSION = "2011-06-15"
-CW_JSON_PREFIX = "GraniteServiceVersion20100801."
-JSON_CONTENT_TYPE = "application/x-amz-json-1.0"
-FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
-
-MAX_METRICS = 1000
-MAX_VALUES = 150
-MAX_DIMENSIONS = 30
-VALUE_LIMIT = 2.0 ** 360
-PAST_WINDOW = 14 * 86400
-FUTURE_WINDOW = 2 * 3600
-SIGNATURE_SKEW = 15 * 60
-SIGV4_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 MAX_WAIT = 120.0
 
 # Faults that answer with an AWS error: mode -> (HTTP status, code, type, message).
@@ -148,49 +128,6 @@ _JSON_ERROR_SHAPES = {
     "InternalServiceError": "InternalServiceFault",
 }
 
-_DOUBLE_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_SPECIAL_DOUBLES = {"NaN": math.nan, "Infinity": math.inf, "+Infinity": math.inf,
-                    "-Infinity": -math.inf}
-_INT_RE = re.compile(r"[+-]?\d+")
-_INDEX_RE = re.compile(r"[1-9]\d*")
-_ISO_RE = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)")
-_AUTH_RE = re.compile(
-    r"AWS4-HMAC-SHA256 Credential=(?P<key>[^/,\s]+)/(?P<date>\d{8})/(?P<region>[^/,\s]+)/"
-    r"(?P<service>[^/,\s]+)/aws4_request, SignedHeaders=(?P<signed>[^,\s]+), "
-    r"Signature=(?P<sig>[0-9a-f]{64})")
-
-
-# --------------------------------------------------------------------------------------------
-# Records
-
-
-@dataclasses.dataclass(frozen=True)
-class Datum:
-    """One accepted CloudWatch data point, as the fake understood it.
-
-    Exactly one of `value`, `values` (with `counts`, None when omitted) and `statistic_values`
-    (dict with SampleCount, Sum, Minimum, Maximum) is set. `timestamp` is epoch seconds (float) or
-    None when the request had none; `storage_resolution` is None when omitted (the service then
-    uses 60).
-    """
-
-    namespace: str
-    name: str
-    dimensions: dict
-    value: float = None
-    values: list = None
-    counts: list = None
-    statistic_values: dict = None
-    unit: str = None
-    timestamp: float = None
-    storage_resolution: int = None
-    request_id: str = ""
-    access_key: str = ""
-    key_source: str = ""
-    protocol: str = "query"
-    gzip: bool = False
-    received_at: float = 0.0
-
 
 @dataclasses.dataclass(frozen=True)
 class RequestRecord:
@@ -208,81 +145,6 @@ class RequestRecord:
     body: bytes = b""  # the decoded (gunzipped) body
 
 
-@dataclasses.dataclass(frozen=True)
-class StsCall:
-    """One successful AssumeRoleWithWebIdentity call."""
-
-    role_arn: str
-    session_name: str
-    web_identity_token: str
-    duration_seconds: int
-    access_key: str
-
-
-@dataclasses.dataclass
-class _Key:
-    access_key: str
-    secret_key: str
-    token: str = None
-    expires: float = None  # epoch seconds, None = never
-    source: str = "static"
-
-
-class AWSError(Exception):
-    """An error answer: HTTP status, AWS error code, message, Sender/Receiver, outcome name."""
-
-    def __init__(self, status, code, message, kind="Sender", outcome="invalid"):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.kind = kind
-        self.outcome = outcome
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
-# --------------------------------------------------------------------------------------------
-# Small helpers
-
-
-def _iso(epoch):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
-
-
-def _random_id(prefix, n=16, alphabet=string.ascii_uppercase + "234567"):
-    return prefix + "".join(secrets.choice(alphabet) for _ in range(n))
-
-
-def _random_secret():
-    return base64.b64encode(secrets.token_bytes(30)).decode()
-
-
-def _random_token():
-    return base64.b64encode(secrets.token_bytes(120)).decode()
-
-
-_MODEL_LOCK = threading.Lock()
-_MODELS = {}
-
-
-def operation_model(service, operation):
-    """botocore's OperationModel for service/operation, loaded once per process."""
-    with _MODEL_LOCK:
-        if service not in _MODELS:
-            _MODELS[service] = botocore.session.get_session().get_service_model(service)
-        return _MODELS[service].operation_model(operation)
-
-
-def cloudwatch_protocol():
-    """The wire protocol the installed botocore uses for CloudWatch ('query', 'json', ...)."""
-    model = operation_model("cloudwatch", "PutMetricData").service_model
-    # botocore >= 1.42 picks from the model's "protocols" list by its own priority.
-    return getattr(model, "resolved_protocol", None) or model.metadata.get("protocol")
-
-
 def _xml_error(xmlns, code, message, kind, request_id):
     return ('<ErrorResponse xmlns="%s"><Error><Type>%s</Type><Code>%s</Code>'
             "<Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>\n"
@@ -290,505 +152,10 @@ def _xml_error(xmlns, code, message, kind, request_id):
 
 
 # --------------------------------------------------------------------------------------------
-# Query protocol -> botocore parameters (model driven)
-
-
-def _form_tree(pairs):
-    """Builds a tree from dotted form keys: {'A': {'member': {'1': {None: 'v'}}}}."""
-    root = {}
-    for key, value in pairs:
-        node = root
-        for part in key.split("."):
-            node = node.setdefault(part, {})
-        if None in node:
-            raise AWSError(400, "InvalidParameterValue", "Parameter %s appears twice" % key)
-        node[None] = value
-    return root
-
-
-def _scalar(node, shape, path):
-    extra = [k for k in node if k is not None]
-    if extra:
-        raise AWSError(400, "InvalidParameterValue", "Unknown parameter %s.%s" % (path, extra[0]))
-    text = node[None]
-    kind = shape.type_name
-    if kind == "string":
-        return text
-    if kind in ("integer", "long"):
-        if not _INT_RE.fullmatch(text):
-            raise AWSError(400, "InvalidParameterValue", "%s: %r is not an integer" % (path, text))
-        return int(text)
-    if kind in ("double", "float"):
-        if text in _SPECIAL_DOUBLES:
-            return _SPECIAL_DOUBLES[text]
-        if not _DOUBLE_RE.fullmatch(text):
-            raise AWSError(400, "InvalidParameterValue", "%s: %r is not a number" % (path, text))
-        return float(text)
-    if kind == "boolean":
-        if text not in ("true", "false"):
-            raise AWSError(400, "InvalidParameterValue", "%s: %r is not a boolean" % (path, text))
-        return text == "true"
-    if kind == "timestamp":
-        return _parse_iso(text, path)
-    if kind == "blob":
-        try:
-            return base64.b64decode(text, validate=True)
-        except ValueError:
-            raise AWSError(400, "InvalidParameterValue", "%s: not base64" % path) from None
-    raise AWSError(400, "InvalidParameterValue", "%s: unsupported type %s" % (path, kind))
-
-
-def _parse_iso(text, path):
-    m = _ISO_RE.fullmatch(text)
-    if not m:
-        raise AWSError(400, "InvalidParameterValue",
-                       "%s: %r is not an ISO 8601 timestamp (YYYY-MM-DDThh:mm:ss[.fff]Z)"
-                       % (path, text))
-    try:
-        # Whole seconds + offset, then the fraction (fromisoformat limits its digits).
-        base = datetime.datetime.fromisoformat(text[:19] + m.group(8).replace("Z", "+00:00"))
-    except ValueError:
-        raise AWSError(400, "InvalidParameterValue",
-                       "%s: %r is not a valid date and time" % (path, text)) from None
-    return base + datetime.timedelta(seconds=float(m.group(7) or 0))
-
-
-def _list_items(node, path):
-    """The element nodes of a (non-flattened) query list: Name.member.1 .. Name.member.N."""
-    if set(node) == {None} and node[None] == "":
-        return []
-    bad = [k for k in node if k != "member"]
-    if bad:
-        raise AWSError(400, "InvalidParameterValue",
-                       "Unknown parameter %s%s" % (path, "" if bad[0] is None else "." + bad[0]))
-    members = node["member"]
-    keys = [k for k in members if k is not None]
-    if None in members or not all(_INDEX_RE.fullmatch(k) for k in keys) or \
-            sorted(int(k) for k in keys) != list(range(1, len(keys) + 1)):
-        raise AWSError(400, "InvalidParameterValue",
-                       "%s.member.N: indices must be 1, 2, ... without gaps" % path)
-    return [members[str(i)] for i in range(1, len(keys) + 1)]
-
-
-def _decode_node(node, shape, path):
-    kind = shape.type_name
-    if kind == "structure":
-        if None in node:
-            raise AWSError(400, "InvalidParameterValue", "%s is a structure, not a value" % path)
-        wire = {m.serialization.get("name", name): name for name, m in shape.members.items()}
-        out = {}
-        for child, sub in node.items():
-            if child not in wire:
-                raise AWSError(400, "InvalidParameterValue",
-                               "Unknown parameter %s" % (path + "." + child if path else child))
-            name = wire[child]
-            out[name] = _decode_node(sub, shape.members[name],
-                                     path + "." + child if path else child)
-        return out
-    if kind == "list":
-        if shape.serialization.get("flattened"):
-            raise AWSError(400, "InvalidParameterValue", "flattened lists are not supported")
-        return [_decode_node(item, shape.member, "%s.member.%d" % (path, i))
-                for i, item in enumerate(_list_items(node, path), 1)]
-    if kind == "map":
-        return _decode_map(node, shape, path)
-    return _scalar(node, shape, path)
-
-
-def _decode_map(node, shape, path):
-    entries = node.get("entry")
-    if entries is None or len(node) != 1:
-        raise AWSError(400, "InvalidParameterValue", "%s: expected %s.entry.N" % (path, path))
-    out = {}
-    for i, item in enumerate(_list_items({"member": entries}, path + ".entry"), 1):
-        where = "%s.entry.%d" % (path, i)
-        if set(item) != {"key", "value"}:
-            raise AWSError(400, "InvalidParameterValue", "%s needs key and value" % where)
-        out[_scalar(item["key"], shape.key, where)] = _decode_node(item["value"], shape.value,
-                                                                  where + ".value")
-    return out
-
-
-def query_params(pairs, shape):
-    """Turns Query protocol form pairs (without Action/Version) into botocore parameters."""
-    return _decode_node(_form_tree(pairs), shape, "")
-
-
-def json_params(doc, shape, path=""):
-    """Converts an AWS JSON 1.0 document into botocore parameters (timestamps, NaN strings)."""
-    kind = shape.type_name
-    if kind == "structure" and isinstance(doc, dict):
-        return {k: json_params(v, shape.members[k], (path + "." + k).lstrip("."))
-                if k in shape.members else v for k, v in doc.items()}
-    if kind == "list" and isinstance(doc, list):
-        return [json_params(v, shape.member, "%s.member.%d" % (path, i))
-                for i, v in enumerate(doc, 1)]
-    if kind == "timestamp" and isinstance(doc, (int, float)) and not isinstance(doc, bool):
-        return datetime.datetime.fromtimestamp(doc, datetime.timezone.utc)
-    if kind in ("double", "float") and isinstance(doc, str) and doc in _SPECIAL_DOUBLES:
-        return _SPECIAL_DOUBLES[doc]
-    if kind in ("integer", "long", "double", "float") and isinstance(doc, bool):
-        raise AWSError(400, "InvalidParameterValue", "%s: boolean given for a number" % path)
-    return doc
-
-
-def check_model(params, shape):
-    """validate_parameters (required members, types, min) plus max, enum and pattern checks."""
-    try:
-        validate_parameters(params, shape)
-    except ParamValidationError as e:
-        report = str(e.kwargs.get("report", e))
-        code = "MissingParameter" if "Missing required parameter" in report \
-            else "InvalidParameterValue"
-        raise AWSError(400, code, report) from None
-    problems = []
-    _check_constraints(params, shape, "", problems)
-    if problems:
-        raise AWSError(400, "InvalidParameterValue", "; ".join(problems[:5]))
-
-
-def _check_constraints(value, shape, path, problems):
-    meta, kind = shape.metadata, shape.type_name
-    if kind == "structure":
-        for name, sub in value.items():
-            _check_constraints(sub, shape.members[name], (path + "." + name).lstrip("."),
-                               problems)
-    elif kind == "list":
-        if "max" in meta and len(value) > meta["max"]:
-            problems.append("%s has %d members, at most %d allowed"
-                            % (path, len(value), meta["max"]))
-        for i, item in enumerate(value):
-            _check_constraints(item, shape.member, "%s[%d]" % (path, i), problems)
-    elif kind == "string":
-        _check_string(value, shape, path, problems)
-    elif kind in ("integer", "long", "double", "float"):
-        if "max" in meta and value > meta["max"]:
-            problems.append("%s: %r is above the maximum %r" % (path, value, meta["max"]))
-
-
-def _check_string(value, shape, path, problems):
-    meta = shape.metadata
-    if "max" in meta and len(value) > meta["max"]:
-        problems.append("%s is %d characters long, at most %d allowed"
-                        % (path, len(value), meta["max"]))
-    if shape.enum and value not in shape.enum:
-        problems.append("%s: %r must be one of %s" % (path, value, ", ".join(shape.enum)))
-    pattern = meta.get("pattern")
-    if pattern and "\\u" not in pattern:  # Java-only \u escapes are skipped
-        try:
-            if not re.fullmatch(pattern, value, re.ASCII | re.DOTALL):
-                problems.append("%s: %r does not match the pattern %s" % (path, value, pattern))
-        except re.error:
-            pass
-
-
-# --------------------------------------------------------------------------------------------
-# PutMetricData service rules (beyond the model)
-
-
-def _ascii_label(text):
-    """True for ASCII without control characters and with a non-blank character."""
-    return text.isascii() and text.isprintable() and text.strip() != ""
-
-
-def _check_number(x, where):
-    if not math.isfinite(x) or abs(x) > VALUE_LIMIT:
-        raise AWSError(400, "InvalidParameterValue",
-                       "The value %r for parameter %s is invalid: values must be finite and "
-                       "within -2^360..2^360" % (x, where))
-
-
-def _check_dimensions(dims, where):
-    names = set()
-    for i, dim in enumerate(dims, 1):
-        at = "%s.Dimensions.member.%d" % (where, i)
-        if not _ascii_label(dim["Name"]) or dim["Name"].startswith(":"):
-            raise AWSError(400, "InvalidParameterValue",
-                           "%s.Name %r is invalid" % (at, dim["Name"]))
-        if not _ascii_label(dim["Value"]):
-            raise AWSError(400, "InvalidParameterValue",
-                           "%s.Value %r is invalid" % (at, dim["Value"]))
-        if dim["Name"] in names:
-            raise AWSError(400, "InvalidParameterValue",
-                           "%s: duplicate dimension name %r" % (at, dim["Name"]))
-        names.add(dim["Name"])
-    if len(dims) > MAX_DIMENSIONS:
-        raise AWSError(400, "InvalidParameterValue",
-                       "%s has %d dimensions, at most %d" % (where, len(dims), MAX_DIMENSIONS))
-
-
-def _check_values(d, where):
-    forms = [k for k in ("Value", "Values", "StatisticValues") if k in d]
-    if len(forms) != 1:
-        raise AWSError(400, "InvalidParameterCombination",
-                       "%s: exactly one of Value, Values and StatisticValues must be given "
-                       "(got %s)" % (where, ", ".join(forms) or "none"))
-    if "Value" in d:
-        _check_number(d["Value"], where + ".Value")
-    if "Counts" in d and "Values" not in d:
-        raise AWSError(400, "InvalidParameterCombination", "%s: Counts without Values" % where)
-    if "Values" in d:
-        _check_value_list(d, where)
-    if "StatisticValues" in d:
-        s = d["StatisticValues"]
-        for k in ("SampleCount", "Sum", "Minimum", "Maximum"):
-            _check_number(s[k], "%s.StatisticValues.%s" % (where, k))
-        if s["SampleCount"] <= 0 or s["Minimum"] > s["Maximum"]:
-            raise AWSError(400, "InvalidParameterValue",
-                           "%s.StatisticValues: need SampleCount > 0 and Minimum <= Maximum"
-                           % where)
-
-
-def _check_value_list(d, where):
-    values, counts = d["Values"], d.get("Counts")
-    if not values or len(values) > MAX_VALUES:
-        raise AWSError(400, "InvalidParameterValue",
-                       "%s.Values has %d members, 1..%d allowed" % (where, len(values), MAX_VALUES))
-    for i, v in enumerate(values, 1):
-        _check_number(v, "%s.Values.member.%d" % (where, i))
-    if len(set(values)) != len(values):
-        raise AWSError(400, "InvalidParameterValue",
-                       "%s.Values: each value must be listed once (use Counts)" % where)
-    if counts is not None:
-        if len(counts) != len(values):
-            raise AWSError(400, "InvalidParameterValue",
-                           "%s: Counts has %d members, Values %d" % (where, len(counts),
-                                                                     len(values)))
-        for i, c in enumerate(counts, 1):
-            _check_number(c, "%s.Counts.member.%d" % (where, i))
-            if c < 0:
-                raise AWSError(400, "InvalidParameterValue",
-                               "%s.Counts.member.%d is negative" % (where, i))
-
-
-def _check_timestamp(ts, where, now):
-    epoch = ts.timestamp()
-    if epoch < now - PAST_WINDOW or epoch > now + FUTURE_WINDOW:
-        raise AWSError(400, "InvalidParameterValue",
-                       "The parameter %s.Timestamp (%s) must be between two weeks ago and two "
-                       "hours from now" % (where, ts.isoformat()))
-
-
-def check_put_metric_data(params, now):
-    """Applies the PutMetricData rules the model cannot express; raises AWSError."""
-    ns = params["Namespace"]
-    if not _ascii_label(ns) or ns.startswith("AWS/"):
-        raise AWSError(400, "InvalidParameterValue",
-                       "The value %r for parameter Namespace is invalid" % ns)
-    data = params["MetricData"]
-    if not 1 <= len(data) <= MAX_METRICS:
-        raise AWSError(400, "InvalidParameterValue",
-                       "MetricData has %d members, 1..%d allowed" % (len(data), MAX_METRICS))
-    for i, d in enumerate(data, 1):
-        where = "MetricData.member.%d" % i
-        _check_dimensions(d.get("Dimensions", []), where)
-        _check_values(d, where)
-        if "StorageResolution" in d and d["StorageResolution"] not in (1, 60):
-            raise AWSError(400, "InvalidParameterValue",
-                           "%s.StorageResolution must be 1 or 60" % where)
-        if "Timestamp" in d:
-            _check_timestamp(d["Timestamp"], where, now)
-
-
-# --------------------------------------------------------------------------------------------
-# SigV4 verification with botocore's signer
-
-
-class _VerifyingSigner(SigV4Auth):
-    """botocore's SigV4Auth, restricted to the headers the client says it signed."""
-
-    def __init__(self, credentials, service, region, signed_names):
-        super().__init__(credentials, service, region)
-        self._signed_names = signed_names
-
-    def headers_to_sign(self, request):
-        out = HTTPHeaders()
-        for name in self._signed_names:
-            for value in request.headers.get_all(name) or []:
-                out[name] = value
-        return out
-
-
-def expected_authorization(method, url, headers, body, key, service, region, amz_date,
-                           signed_names):
-    """Signs the received request again with botocore; returns (Authorization, canonical, sts).
-
-    headers is a list of (name, value) as received (without Authorization); amz_date is the
-    request's X-Amz-Date, used as botocore's signing time (request.context['timestamp']).
-    """
-    request = AWSRequest(method=method, url=url, data=body)
-    for name, value in headers:
-        request.headers[name] = value
-    request.context["timestamp"] = amz_date
-    signer = _VerifyingSigner(Credentials(key.access_key, key.secret_key, key.token), service,
-                              region, signed_names)
-    canonical = signer.canonical_request(request)
-    to_sign = signer.string_to_sign(request, canonical)
-    signer._inject_signature_to_request(request, signer.signature(to_sign, request))
-    return request.headers["Authorization"], canonical, to_sign
-
-
-# --------------------------------------------------------------------------------------------
-# HTTP plumbing
-
-
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, fake, tls_context=None):
-        self.fake = fake
-        self.tls_context = tls_context
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    def get_request(self):
-        conn, addr = super().get_request()
-        if self.tls_context is not None:  # the handshake happens in the handler's thread
-            conn = self.tls_context.wrap_socket(conn, server_side=True,
-                                                do_handshake_on_connect=False)
-        return conn, addr
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    """Reads one request at a time (HTTP/1.1 keep-alive) and hands it to the FakeAWS."""
-
-    protocol_version = "HTTP/1.1"
-    server_version = "FakeAWS/1.0"
-    timeout = 30  # idle keep-alive connections are dropped after this
-
-    def setup(self):
-        super().setup()
-        self.server.fake._connection(self.connection, True)
-
-    def handle(self):
-        if isinstance(self.connection, ssl.SSLSocket):
-            try:
-                self.connection.do_handshake()
-            except (ssl.SSLError, OSError):
-                self.server.fake._record_tls_failure()
-                self.close_connection = True
-                return
-        super().handle()
-
-    def date_time_string(self, timestamp=None):
-        """The Date header, from the fake's clock (see FakeAWS.set_clock_offset)."""
-        return super().date_time_string(self.server.fake.now() if timestamp is None
-                                        else timestamp)
-
-    def finish(self):
-        try:
-            super().finish()
-        except OSError:
-            pass
-        finally:
-            self.server.fake._connection(self.connection, False)
-
-    def do_GET(self):  # noqa: N802 - http.server naming
-        self.server.fake._handle(self)
-
-    do_POST = do_PUT = do_GET
-
-    def do_HEAD(self):  # noqa: N802
-        self.answer(405, b"", "text/plain")
-
-    do_DELETE = do_PATCH = do_HEAD
-
-    def log_message(self, fmt, *args):
-        if self.server.fake.verbose:
-            sys.stderr.write("# fakeaws: %s\n" % (fmt % args))
-
-    def read_body(self, limit):
-        """The request body (Content-Length or chunked); raises _BodyTooLarge past limit."""
-        te = (self.headers.get("Transfer-Encoding") or "").strip().lower()
-        if te == "chunked":
-            return self._read_chunked(limit)
-        if te not in ("", "identity"):
-            raise AWSError(501, "NotImplemented", "Transfer-Encoding %s" % te)
-        length = self.headers.get("Content-Length")
-        if length is None:
-            return b""
-        if not length.strip().isdigit():
-            raise AWSError(400, "InvalidRequest", "bad Content-Length")
-        n = int(length)
-        if n > limit:
-            raise _BodyTooLarge()
-        data = self.rfile.read(n)
-        if len(data) != n:
-            raise ConnectionError("client went away")
-        return data
-
-    def _read_chunked(self, limit):
-        out = bytearray()
-        while True:
-            line = self.rfile.readline(1024)
-            size = int(line.split(b";")[0].strip() or b"x", 16)
-            if size == 0:
-                break
-            if len(out) + size > limit:
-                raise _BodyTooLarge()
-            out += self.rfile.read(size)
-            self.rfile.readline(16)
-        while self.rfile.readline(8192) not in (b"\r\n", b"\n", b""):
-            pass
-        return bytes(out)
-
-    def answer(self, status, body, content_type, headers=()):
-        """Sends a complete response."""
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in headers:
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def reset(self):
-        """Closes the connection with a TCP RST and no answer."""
-        self.close_connection = True
-        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        self.connection.close()
-
-    def drop(self):
-        """Closes the connection without an answer (a clean FIN)."""
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-
-@dataclasses.dataclass
-class _Call:
-    """Per-request state shared by the endpoint handlers."""
-
-    handler: _Handler
-    method: str
-    path: str
-    query: str
-    raw_body: bytes
-    endpoint: str = "other"
-    protocol: str = "query"
-    body: bytes = None  # decoded body, None when undecodable
-    pairs: list = None  # form pairs, None when not a form
-    decode_error: AWSError = None
-    request_id: str = dataclasses.field(default_factory=lambda: str(uuid.uuid4()))
-    access_key: str = ""
-    gzip: bool = False
-
-    def form(self):
-        """Form parameters as a dict (first value of each); {} when the body is not a form."""
-        out = {}
-        for k, v in self.pairs or []:
-            out.setdefault(k, v)
-        return out
-
-
-# --------------------------------------------------------------------------------------------
 # The fake
 
 
-class FakeAWS:
+class FakeAWS(SigV4Mixin, CloudWatchMixin, CredentialsMixin, RemoteWriteMixin):
     """Fake CloudWatch + STS + IMDSv2 + ECS/EKS credentials + ECS metadata on one local port.
 
     Constructor arguments (all keyword, all optional):
@@ -969,63 +336,6 @@ class FakeAWS:
             raise ValueError("unknown credentials kind %r" % credentials)
         return env
 
-    # ---- keys
-
-    def add_key(self, access_key, secret_key, token=None, expires=None, source="static"):
-        """Makes CloudWatch accept a key pair (token: required session token; expires: epoch)."""
-        with self._lock:
-            self._keys[access_key] = _Key(access_key, secret_key, token, expires, source)
-
-    def static_key(self):
-        """(access key, secret key) of the first static key."""
-        with self._lock:
-            for key in self._keys.values():
-                if key.source == "static":
-                    return key.access_key, key.secret_key
-        return None
-
-    def secrets(self):
-        """Every secret key and session token the fake knows (to check none is logged)."""
-        with self._lock:
-            return [x for k in self._keys.values() for x in (k.secret_key, k.token) if x]
-
-    def key_source(self, access_key):
-        """static, imds, ecs, eks or sts for a known access key; None if unknown."""
-        with self._lock:
-            key = self._keys.get(access_key)
-            return key.source if key else None
-
-    def expire_credentials(self, source=None):
-        """Expires every issued key of source (imds/ecs/eks/sts; None = all issued keys), so
-        CloudWatch answers ExpiredToken and the next fetch hands out a new key."""
-        now = time.time()
-        with self._lock:
-            for key in self._keys.values():
-                if key.source != "static" and source in (None, key.source):
-                    key.expires = now - 1
-            for src in list(self._current):
-                if source in (None, src):
-                    del self._current[src]
-
-    def revoke_key(self, access_key):
-        """Forgets a key: CloudWatch then answers InvalidClientTokenId."""
-        with self._lock:
-            self._keys.pop(access_key, None)
-
-    def _issue(self, source, ttl):
-        key = _Key(_random_id("ASIA"), _random_secret(), _random_token(), time.time() + ttl,
-                   source)
-        self._keys[key.access_key] = key
-        return key
-
-    def _serve_key(self, source):
-        """The key IMDS/ECS/EKS hand out: renewed when less than half its lifetime is left."""
-        with self._lock:
-            key = self._current.get(source)
-            if key is None or key.expires - time.time() < self.credential_ttl / 2:
-                key = self._current[source] = self._issue(source, self.credential_ttl)
-            return key
-
     # ---- faults
 
     def set_fault(self, mode, count=1, *, target="cloudwatch", delay=2.0, size=16 << 20,
@@ -1082,6 +392,51 @@ class FakeAWS:
                     self._fault = None
             return dict(f)
 
+    def _apply_fault(self, call, f):
+        """Acts out fault f; returns False when the request should then be served normally."""
+        mode, h = f["mode"], call.handler
+        outcome = "fault_" + mode
+        if mode in _ERROR_FAULTS:
+            status, code, kind, message = _ERROR_FAULTS[mode]
+            self._error(call, AWSError(status, code, message, kind, outcome))
+            return True
+        if mode in ("hang", "slow"):
+            self._stopping.wait(f["delay"])
+            if mode == "slow" and not self._stopping.is_set():
+                self._record(call, 0, outcome)
+                return False
+        if mode == "garbage":
+            junk = b"<PutMetricDataResponse><<\x00\xff garbage" + secrets.token_bytes(64)
+            self._send(call, f["status"], junk, "text/xml", outcome)
+            return True
+        if mode == "huge":
+            self._record(call, 200, outcome)
+            self._send_huge(h, f["size"])
+            return True
+        if mode == "not_http":
+            h.wfile.write(b"\x16\x03\x01\x00\xffTHIS IS NOT HTTP\r\n\r\n\x00" * 8)
+            h.wfile.flush()
+        self._record(call, 0, outcome)
+        if mode == "reset":
+            h.reset()
+        else:
+            h.drop()
+        return True
+
+    def _send_huge(self, h, size):
+        """Answers 200 with a size-byte body, written until done or until the fake stops."""
+        h.close_connection = True
+        h.send_response(200)
+        h.send_header("Content-Type", "text/xml")
+        h.send_header("Content-Length", str(size))
+        h.end_headers()
+        chunk = b"<x>" + b"A" * 65533
+        left = size
+        while left > 0 and not self._stopping.is_set():
+            n = min(left, len(chunk))
+            h.wfile.write(chunk[:n])
+            left -= n
+
     # ---- results
 
     def reset(self):
@@ -1094,12 +449,6 @@ class FakeAWS:
             self._rw_samples = []
             self._fault = None
             self._bump()
-
-    def datums(self, namespace=None, name=None):
-        """Accepted data points (copies), optionally filtered by namespace and metric name."""
-        with self._lock:
-            return [d for d in self._datums if namespace in (None, d.namespace)
-                    and name in (None, d.name)]
 
     def counts(self):
         """{outcome: number of requests}; see the module docstring for outcome names."""
@@ -1114,10 +463,6 @@ class FakeAWS:
         """RequestRecords, oldest first, optionally for one endpoint."""
         with self._lock:
             return [r for r in self._log if endpoint in (None, r.endpoint)]
-
-    def sts_calls(self):
-        with self._lock:
-            return list(self._sts_calls)
 
     def wait_for(self, predicate, timeout=5.0):
         """Waits until predicate() is truthy or timeout (s, at most 120) passes; returns the
@@ -1278,479 +623,8 @@ class FakeAWS:
             body = json.dumps({"code": err.code, "message": err.message}).encode()
             self._send(call, err.status, body, "application/json", err.outcome, headers)
 
-    # ---- Prometheus remote write (Amazon Managed Prometheus and a plain receiver)
-
-    def remote_write_samples(self, name=None):
-        """Accepted remote write samples (dicts: name, labels, value, ts, access_key)."""
-        with self._lock:
-            return [dict(x) for x in self._rw_samples if name in (None, x["name"])]
-
-    def remote_write_throttle(self, count, retry_after):
-        """The next count remote write requests get 429 with Retry-After: retry_after."""
-        with self._lock:
-            self._rw_throttle = [int(count), int(retry_after)]
-
-    def _remote_write_auth(self, call):
-        """SigV4 (aps) under /workspaces/, else what remote_write_auth asks for."""
-        if call.path.startswith("/workspaces/"):
-            return self._authenticate(call, "aps").access_key
-        want = self.remote_write_auth
-        got = call.handler.headers.get("Authorization")
-        if want is None:
-            expected = None
-        elif want[0] == "basic":
-            expected = "Basic " + base64.b64encode(
-                ("%s:%s" % (want[1], want[2])).encode()).decode()
-        else:
-            expected = "Bearer " + want[1]
-        if got != expected:
-            raise AWSError(401, "Unauthorized", "authorization %s" % (
-                "missing" if got is None else "wrong"), outcome="auth_error")
-        return ""
-
-    @staticmethod
-    def _remote_write_check(series):
-        for labels, samples in series:
-            names = [n for n, _ in labels]
-            if names != sorted(names) or len(set(names)) != len(names):
-                raise ValueError("labels not sorted or repeated: %r" % names)
-            if "__name__" not in names or any(not n or not v for n, v in labels):
-                raise ValueError("__name__ missing or an empty label: %r" % labels)
-            if not samples:
-                raise ValueError("a series without samples")
-
-    def _remote_write(self, call):
-        if call.method != "POST":
-            raise AWSError(405, "MethodNotAllowed", "POST only")
-        access_key = self._remote_write_auth(call)
-        with self._lock:
-            throttle = self._rw_throttle[0] > 0
-            self._rw_throttle[0] -= 1 if throttle else 0
-            after = self._rw_throttle[1]
-        if throttle:
-            self._send(call, 429, b"slow down\n", "text/plain", "rw_throttled",
-                       [("Retry-After", str(after))])
-            return
-        h = call.handler
-        for name, want in (("Content-Encoding", "snappy"),
-                           ("Content-Type", "application/x-protobuf"),
-                           ("X-Prometheus-Remote-Write-Version", "0.1.0")):
-            if h.headers.get(name) != want:
-                raise AWSError(400, "InvalidRequest", "%s must be %s" % (name, want))
-        if not (h.headers.get("User-Agent") or "").startswith("hostwatch/"):
-            raise AWSError(400, "InvalidRequest", "User-Agent must name the sender")
-        try:
-            series = rwdecode.decode_body(call.raw_body)
-            self._remote_write_check(series)
-        except (ValueError, UnicodeDecodeError, struct.error) as e:
-            raise AWSError(400, "InvalidRequest", "bad remote write body: %s" % e) from None
-        got = [{"name": dict(labels)["__name__"], "labels": dict(labels), "value": v,
-                "ts": ts, "access_key": access_key}
-               for labels, samples in series for v, ts in samples]
-        with self._lock:
-            self._rw_samples.extend(got)
-        self._send(call, 200, b"", "text/plain", "rw_accepted")
-
     def _not_found(self, call):
         self._send(call, 404, b"Not Found\n", "text/plain", "not_found")
-
-    def _apply_fault(self, call, f):
-        """Acts out fault f; returns False when the request should then be served normally."""
-        mode, h = f["mode"], call.handler
-        outcome = "fault_" + mode
-        if mode in _ERROR_FAULTS:
-            status, code, kind, message = _ERROR_FAULTS[mode]
-            self._error(call, AWSError(status, code, message, kind, outcome))
-            return True
-        if mode in ("hang", "slow"):
-            self._stopping.wait(f["delay"])
-            if mode == "slow" and not self._stopping.is_set():
-                self._record(call, 0, outcome)
-                return False
-        if mode == "garbage":
-            junk = b"<PutMetricDataResponse><<\x00\xff garbage" + secrets.token_bytes(64)
-            self._send(call, f["status"], junk, "text/xml", outcome)
-            return True
-        if mode == "huge":
-            self._record(call, 200, outcome)
-            self._send_huge(h, f["size"])
-            return True
-        if mode == "not_http":
-            h.wfile.write(b"\x16\x03\x01\x00\xffTHIS IS NOT HTTP\r\n\r\n\x00" * 8)
-            h.wfile.flush()
-        self._record(call, 0, outcome)
-        if mode == "reset":
-            h.reset()
-        else:
-            h.drop()
-        return True
-
-    def _send_huge(self, h, size):
-        h.close_connection = True
-        h.send_response(200)
-        h.send_header("Content-Type", "text/xml")
-        h.send_header("Content-Length", str(size))
-        h.end_headers()
-        chunk = b"<x>" + b"A" * 65533
-        left = size
-        while left > 0 and not self._stopping.is_set():
-            n = min(left, len(chunk))
-            h.wfile.write(chunk[:n])
-            left -= n
-
-    # ---- CloudWatch
-
-    def _cloudwatch_query(self, call):
-        key = self._authenticate(call, "monitoring")
-        if call.decode_error:
-            raise call.decode_error
-        form = call.form()
-        if len(form) != len(call.pairs):
-            raise AWSError(400, "InvalidParameterValue", "A parameter is given twice")
-        action = form.get("Action")
-        if action != "PutMetricData":
-            raise AWSError(400, "InvalidAction" if action else "MissingAction",
-                           "The action %s is not valid for this endpoint" % action)
-        if form.get("Version") != CW_VERSION:
-            raise AWSError(400, "InvalidParameterValue",
-                           "Version must be %s (got %r)" % (CW_VERSION, form.get("Version")))
-        shape = operation_model("cloudwatch", "PutMetricData").input_shape
-        params = query_params([p for p in call.pairs if p[0] not in ("Action", "Version")], shape)
-        self._put_metric_data(call, key, params)
-
-    def _cloudwatch_json(self, call):
-        key = self._authenticate(call, "monitoring")
-        if call.decode_error:
-            raise call.decode_error
-        h = call.handler
-        target = h.headers.get("X-Amz-Target")
-        if target != CW_JSON_PREFIX + "PutMetricData":
-            raise AWSError(400, "UnknownOperationException", "Unknown target %s" % target)
-        ctype = (h.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        if ctype != JSON_CONTENT_TYPE:
-            raise AWSError(400, "InvalidRequest", "Content-Type must be %s" % JSON_CONTENT_TYPE)
-        try:
-            doc = json.loads(call.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as e:
-            raise AWSError(400, "SerializationException", "Bad JSON: %s" % e) from None
-        if not isinstance(doc, dict):
-            raise AWSError(400, "SerializationException", "Body must be a JSON object")
-        shape = operation_model("cloudwatch", "PutMetricData").input_shape
-        self._put_metric_data(call, key, json_params(doc, shape))
-
-    def _put_metric_data(self, call, key, params):
-        check_model(params, operation_model("cloudwatch", "PutMetricData").input_shape)
-        check_put_metric_data(params, self.timestamp_clock())
-        now = time.time()
-        datums = [self._datum(params["Namespace"], d, call, key, now)
-                  for d in params["MetricData"]]
-        if call.protocol == "json":
-            body, ctype = b"{}", JSON_CONTENT_TYPE
-        else:
-            body = ('<PutMetricDataResponse xmlns="%s"><ResponseMetadata><RequestId>%s'
-                    "</RequestId></ResponseMetadata></PutMetricDataResponse>\n"
-                    % (CW_XMLNS, call.request_id)).encode()
-            ctype = "text/xml"
-        self._send(call, 200, body, ctype, "accepted", datums=datums)
-
-    @staticmethod
-    def _datum(namespace, d, call, key, now):
-        ts = d.get("Timestamp")
-        return Datum(
-            namespace=namespace, name=d["MetricName"],
-            dimensions={x["Name"]: x["Value"] for x in d.get("Dimensions", [])},
-            value=d.get("Value"), values=d.get("Values"),
-            counts=d.get("Counts"),
-            statistic_values=dict(d["StatisticValues"]) if "StatisticValues" in d else None,
-            unit=d.get("Unit"), timestamp=ts.timestamp() if ts else None,
-            storage_resolution=d.get("StorageResolution"), request_id=call.request_id,
-            access_key=key.access_key, key_source=key.source, protocol=call.protocol,
-            gzip=call.gzip, received_at=now)
-
-    # ---- SigV4
-
-    def _authenticate(self, call, service):
-        """Checks the SigV4 Authorization header; returns the _Key used or raises AWSError."""
-        h = call.handler
-        auth = h.headers.get("Authorization")
-        if not auth:
-            raise AWSError(403, "MissingAuthenticationToken",
-                           "Request is missing Authentication Token", outcome="auth_error")
-        m = _AUTH_RE.fullmatch(auth)
-        if not m:
-            raise AWSError(403, "IncompleteSignature",
-                           "Authorization must look like 'AWS4-HMAC-SHA256 Credential=AK/"
-                           "YYYYMMDD/region/service/aws4_request, SignedHeaders=a;b, "
-                           "Signature=<64 hex>', got %r" % auth, outcome="auth_error")
-        call.access_key = m["key"]
-        key = self._lookup_key(m["key"])
-        signed = m["signed"].split(";")
-        amz_date, sha = self._check_signed_headers(h, signed, key)
-        if m["date"] != amz_date[:8] or m["region"] != self.region or m["service"] != service:
-            raise AWSError(403, "SignatureDoesNotMatch",
-                           "Credential should be scoped to %s/%s/%s/aws4_request, not %s/%s/%s"
-                           % (amz_date[:8], self.region, service, m["date"], m["region"],
-                              m["service"]), outcome="signature_mismatch")
-        self._check_signature(call, key, service, amz_date, sha, signed, auth)
-        return key
-
-    def _lookup_key(self, access_key):
-        with self._lock:
-            key = self._keys.get(access_key)
-            key = dataclasses.replace(key) if key else None
-        if key is None:
-            raise AWSError(403, "InvalidClientTokenId",
-                           "The security token included in the request is invalid (unknown "
-                           "access key %s)" % access_key, outcome="auth_error")
-        if key.expires is not None and time.time() >= key.expires:
-            raise AWSError(self.expired_token_status, "ExpiredToken",
-                           "The security token included in the request is expired",
-                           outcome="expired_token")
-        return key
-
-    def _check_signed_headers(self, h, signed, key):
-        """Header rules: host and x-amz-date signed, token present iff needed and signed."""
-        for name in ("host", "x-amz-date"):
-            if name not in signed:
-                raise AWSError(403, "IncompleteSignature", "%s must be signed" % name,
-                               outcome="auth_error")
-        for name in signed:
-            if h.headers.get(name) is None:
-                raise AWSError(403, "IncompleteSignature",
-                               "Signed header %s is not in the request" % name,
-                               outcome="auth_error")
-        token = h.headers.get("X-Amz-Security-Token")
-        if token != key.token:
-            raise AWSError(403, "InvalidClientTokenId",
-                           "The security token included in the request is invalid "
-                           "(X-Amz-Security-Token %s)" % ("missing" if token is None
-                                                          else "wrong or unexpected"),
-                           outcome="auth_error")
-        if token is not None and "x-amz-security-token" not in signed:
-            raise AWSError(403, "IncompleteSignature", "x-amz-security-token must be signed",
-                           outcome="auth_error")
-        sha = h.headers.get("X-Amz-Content-SHA256")
-        amz_date = h.headers.get("X-Amz-Date")
-        try:
-            when = datetime.datetime.strptime(amz_date, SIGV4_DATE_FORMAT)
-        except ValueError:
-            raise AWSError(403, "IncompleteSignature",
-                           "X-Amz-Date %r is not YYYYMMDDTHHMMSSZ" % amz_date,
-                           outcome="auth_error") from None
-        skew = when.replace(tzinfo=datetime.timezone.utc).timestamp() - self.now()
-        if abs(skew) > SIGNATURE_SKEW:
-            raise AWSError(400, "RequestExpired",
-                           "Request timestamp %s is %.0f s away from the server time"
-                           % (amz_date, skew), outcome="request_expired")
-        return amz_date, sha
-
-    def _check_signature(self, call, key, service, amz_date, sha, signed, auth):
-        if sha is not None and sha != hashlib.sha256(call.raw_body).hexdigest():
-            raise AWSError(400, "XAmzContentSHA256Mismatch",
-                           "X-Amz-Content-SHA256 does not match the body",
-                           outcome="signature_mismatch")
-        h = call.handler
-        headers = [(k, v) for k, v in h.headers.items() if k.lower() != "authorization"]
-        url = "http://%s%s" % (h.headers.get("Host", "127.0.0.1"), h.path)
-        want, canonical, to_sign = expected_authorization(
-            call.method, url, headers, call.raw_body, key, service, self.region, amz_date,
-            signed)
-        if auth != want:
-            raise AWSError(403, "SignatureDoesNotMatch",
-                           "The request signature we calculated does not match the signature "
-                           "you provided. Check your AWS Secret Access Key and signing method."
-                           "\n\nThe Canonical String for this request should have been\n'%s'"
-                           "\n\nThe String-to-Sign should have been\n'%s'\n"
-                           % (canonical, to_sign), outcome="signature_mismatch")
-
-    # ---- STS
-
-    def _sts(self, call):
-        if call.decode_error:
-            raise call.decode_error
-        form = call.form()
-        if form.get("Version") != STS_VERSION:
-            raise AWSError(400, "InvalidParameterValue", "Version must be %s" % STS_VERSION)
-        op = operation_model("sts", "AssumeRoleWithWebIdentity")
-        params = query_params([p for p in call.pairs if p[0] not in ("Action", "Version")],
-                              op.input_shape)
-        check_model(params, op.input_shape)
-        token = params["WebIdentityToken"]
-        if self.web_identity_tokens is not None and token not in self.web_identity_tokens:
-            raise AWSError(400, "InvalidIdentityToken", "Token is not valid (fake)",
-                           outcome="sts_rejected")
-        duration = params.get("DurationSeconds", 3600)
-        with self._lock:
-            key = self._issue("sts", min(duration, self.credential_ttl))
-            self._sts_calls.append(StsCall(params["RoleArn"], params["RoleSessionName"], token,
-                                           duration, key.access_key))
-        self._send(call, 200, self._sts_body(call, params, key), "text/xml", "sts_ok")
-
-    @staticmethod
-    def _sts_body(call, params, key):
-        role = params["RoleArn"].rsplit("/", 1)[-1]
-        session = params["RoleSessionName"]
-        return (
-            '<AssumeRoleWithWebIdentityResponse xmlns="%s"><AssumeRoleWithWebIdentityResult>'
-            "<SubjectFromWebIdentityToken>system:serviceaccount:default:hostwatch"
-            "</SubjectFromWebIdentityToken><Audience>sts.amazonaws.com</Audience>"
-            "<AssumedRoleUser><Arn>arn:aws:sts::%s:assumed-role/%s/%s</Arn>"
-            "<AssumedRoleId>AROAFAKEROLEID0000001:%s</AssumedRoleId></AssumedRoleUser>"
-            "<Credentials><SessionToken>%s</SessionToken><SecretAccessKey>%s</SecretAccessKey>"
-            "<Expiration>%s</Expiration><AccessKeyId>%s</AccessKeyId></Credentials>"
-            "<Provider>oidc.fake.local</Provider></AssumeRoleWithWebIdentityResult>"
-            "<ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata>"
-            "</AssumeRoleWithWebIdentityResponse>\n"
-            % (STS_XMLNS, ACCOUNT_ID, escape(role), escape(session), escape(session),
-               key.token, escape(key.secret_key), _iso(key.expires), key.access_key,
-               call.request_id)).encode()
-
-    # ---- IMDS
-
-    def _imds(self, call):
-        h = call.handler
-        if call.method == "PUT":
-            return self._imds_token(call)
-        if call.method != "GET":
-            return self._send(call, 405, b"", "text/plain", "imds_bad_method")
-        token = h.headers.get("X-aws-ec2-metadata-token")
-        with self._lock:
-            expiry = self._imds_tokens.get(token) if token is not None else None
-        if (token is None and not self.imds_v1) or \
-                (token is not None and (expiry is None or expiry < time.time())):
-            return self._send(call, 401, b"", "text/plain", "imds_unauthorized")
-        value = self._imds_value(call.path)
-        if value is None:
-            return self._send(call, 404, b"Not Found\n", "text/plain", "imds_not_found")
-        ctype = "application/json" if value.startswith("{") else "text/plain"
-        self._send(call, 200, value.encode(), ctype, "imds_ok")
-
-    def _imds_token(self, call):
-        h = call.handler
-        if call.path != "/latest/api/token":
-            return self._send(call, 405, b"", "text/plain", "imds_bad_method")
-        if h.headers.get("X-Forwarded-For") is not None:
-            return self._send(call, 403, b"", "text/plain", "imds_forbidden")
-        ttl = (h.headers.get("X-aws-ec2-metadata-token-ttl-seconds") or "").strip()
-        if not ttl.isdigit() or not 1 <= int(ttl) <= 21600:
-            return self._send(call, 400, b"", "text/plain", "imds_bad_request")
-        token = base64.urlsafe_b64encode(secrets.token_bytes(42)).decode()
-        with self._lock:
-            self._imds_tokens[token] = time.time() + int(ttl)
-        self._send(call, 200, token.encode(), "text/plain", "imds_token",
-                   [("X-aws-ec2-metadata-token-ttl-seconds", ttl)])
-
-    def _imds_value(self, path):
-        """Text served at an IMDS path, None for 404."""
-        inst = self.instance
-        simple = {
-            "/latest/meta-data/instance-id": inst["instanceId"],
-            "/latest/meta-data/ami-id": inst["imageId"],
-            "/latest/meta-data/instance-type": inst["instanceType"],
-            "/latest/meta-data/local-ipv4": inst["privateIp"],
-            "/latest/meta-data/placement/region": inst["region"],
-            "/latest/meta-data/placement/availability-zone": inst["availabilityZone"],
-            "/latest/dynamic/instance-identity/document": json.dumps(inst, indent=2),
-        }
-        if path in simple:
-            return simple[path]
-        if path == "/latest/meta-data/":
-            return "ami-id\ninstance-id\ninstance-type\nlocal-ipv4\nplacement/\niam/\n" + \
-                ("tags/\n" if self.imds_tags is not None else "")
-        if path.startswith("/latest/meta-data/iam/"):
-            return self._imds_iam(path[len("/latest/meta-data/iam/"):])
-        if path.startswith("/latest/meta-data/tags/instance/") and self.imds_tags is not None:
-            name = urllib.parse.unquote(path[len("/latest/meta-data/tags/instance/"):])
-            return "\n".join(self.imds_tags) if name == "" else self.imds_tags.get(name)
-        return None
-
-    def _imds_iam(self, rest):
-        if self.imds_role is None:
-            return None
-        if rest == "info":
-            return json.dumps({"Code": "Success", "LastUpdated": _iso(time.time()),
-                               "InstanceProfileArn": "arn:aws:iam::%s:instance-profile/%s"
-                               % (ACCOUNT_ID, self.imds_role),
-                               "InstanceProfileId": "AIPAFAKEPROFILE000001"})
-        if rest == "security-credentials/":
-            return self.imds_role
-        if rest == "security-credentials/" + self.imds_role:
-            key = self._serve_key("imds")
-            return json.dumps({"Code": "Success", "LastUpdated": _iso(time.time()),
-                               "Type": "AWS-HMAC", "AccessKeyId": key.access_key,
-                               "SecretAccessKey": key.secret_key, "Token": key.token,
-                               "Expiration": _iso(key.expires)}, indent=2)
-        return None
-
-    def _default_instance(self, overrides):
-        doc = {"accountId": ACCOUNT_ID, "architecture": "x86_64",
-               "availabilityZone": self.region + "a", "billingProducts": None,
-               "devpayProductCodes": None, "marketplaceProductCodes": None,
-               "imageId": "ami-0123456789abcdef0", "instanceId": "i-0123456789abcdef0",
-               "instanceType": "t3.micro", "kernelId": None, "pendingTime": _iso(time.time()),
-               "privateIp": "10.0.0.10", "ramdiskId": None, "region": self.region,
-               "version": "2017-09-30"}
-        doc.update(overrides)
-        return doc
-
-    # ---- ECS / EKS
-
-    def _container_credentials(self, call):
-        h = call.handler
-        eks = call.path == "/v1/credentials"
-        if call.method != "GET":
-            return self._send(call, 405, b"", "text/plain", "ecs_bad_method")
-        if (eks or self.ecs_auth_token is not None) and \
-                h.headers.get("Authorization") != self.ecs_auth_token:
-            raise AWSError(401, "AccessDenied",
-                           "Authorization token missing or wrong", outcome="ecs_unauthorized")
-        if not eks and call.path != self.ecs_credentials_relative_uri:
-            raise AWSError(400, "InvalidIdInRequest", "Credentials not found",
-                           outcome="ecs_not_found")
-        key = self._serve_key("eks" if eks else "ecs")
-        doc = {"AccessKeyId": key.access_key, "SecretAccessKey": key.secret_key,
-               "Token": key.token, "Expiration": _iso(key.expires)}
-        if eks:
-            doc["AccountId"] = ACCOUNT_ID
-        else:
-            doc["RoleArn"] = self.role_arn
-        self._send(call, 200, json.dumps(doc).encode(), "application/json", "ecs_ok")
-
-    def _task_metadata(self, call):
-        base = "/v4/" + self.ecs_metadata_id
-        docs = {base: self.ecs_task["Containers"][0], base + "/task": self.ecs_task,
-                base + "/stats": {}, base + "/task/stats": {}}
-        doc = docs.get(call.path.rstrip("/") or "/")
-        if doc is None or call.method != "GET":
-            return self._not_found(call)
-        self._send(call, 200, json.dumps(doc, indent=2).encode(), "application/json",
-                   "ecs_metadata")
-
-    def _default_task(self, overrides):
-        arn = "arn:aws:ecs:%s:%s:" % (self.region, ACCOUNT_ID)
-        cluster = arn + "cluster/hostwatch-test"
-        task_arn = arn + "task/hostwatch-test/" + self.ecs_metadata_id.split("-")[0]
-        container = {
-            "DockerId": self.ecs_metadata_id, "Name": "hostwatch",
-            "DockerName": "ecs-hostwatch-1-hostwatch", "Image": "hostwatch:latest",
-            "ImageID": "sha256:" + "0" * 64,
-            "Labels": {"com.amazonaws.ecs.cluster": cluster,
-                       "com.amazonaws.ecs.container-name": "hostwatch",
-                       "com.amazonaws.ecs.task-arn": task_arn,
-                       "com.amazonaws.ecs.task-definition-family": "hostwatch",
-                       "com.amazonaws.ecs.task-definition-version": "1"},
-            "DesiredStatus": "RUNNING", "KnownStatus": "RUNNING",
-            "Limits": {"CPU": 256, "Memory": 512}, "CreatedAt": _iso(time.time()),
-            "StartedAt": _iso(time.time()), "Type": "NORMAL",
-            "ContainerARN": arn + "container/hostwatch-test/" + str(uuid.uuid4()),
-            "Networks": [{"NetworkMode": "awsvpc", "IPv4Addresses": ["10.0.0.20"]}]}
-        task = {"Cluster": cluster, "TaskARN": task_arn, "Family": "hostwatch", "Revision": "1",
-                "DesiredStatus": "RUNNING", "KnownStatus": "RUNNING",
-                "Limits": {"CPU": 0.25, "Memory": 512}, "PullStartedAt": _iso(time.time()),
-                "AvailabilityZone": self.region + "a", "LaunchType": "FARGATE",
-                "Containers": [container]}
-        task.update(overrides)
-        return task
 
 
 if __name__ == "__main__":
