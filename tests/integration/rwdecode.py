@@ -4,19 +4,7 @@ WriteRequest. Strict: malformed input raises ValueError, never decodes to someth
 
 import struct
 
-
-def _varint(buf, pos):
-    """Reads a base-128 varint at pos; returns (value, new position)."""
-    result = shift = 0
-    while True:
-        if pos >= len(buf) or shift > 63:
-            raise ValueError("truncated or overlong varint")
-        b = buf[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return result, pos
-        shift += 7
+from protowire import fields as _fields, varint as _varint
 
 
 def snappy_uncompress(data, max_len=64 << 20):
@@ -59,31 +47,6 @@ def snappy_uncompress(data, max_len=64 << 20):
     if len(out) != n:
         raise ValueError("output length %d, announced %d" % (len(out), n))
     return bytes(out)
-
-
-def _fields(buf):
-    """Yields (field number, wire type, value) of one protobuf message."""
-    pos = 0
-    while pos < len(buf):
-        key, pos = _varint(buf, pos)
-        num, wt = key >> 3, key & 7
-        if wt == 0:
-            v, pos = _varint(buf, pos)
-        elif wt == 1:
-            v = buf[pos:pos + 8]
-            pos += 8
-        elif wt == 2:
-            ln, pos = _varint(buf, pos)
-            v = buf[pos:pos + ln]
-            pos += ln
-        elif wt == 5:
-            v = buf[pos:pos + 4]
-            pos += 4
-        else:
-            raise ValueError("unsupported wire type %d" % wt)
-        if pos > len(buf):
-            raise ValueError("field past the end")
-        yield num, wt, v
 
 
 def _series(buf):

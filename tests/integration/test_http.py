@@ -1,10 +1,13 @@
 """The Prometheus endpoint over real HTTP: routes, methods, gzip, limits, promtool."""
 import os
+import re
 import shutil
+import struct
 import subprocess
 import tempfile
 
 import hwtest
+import protowire
 from hwtest import TAP, Agent, http_get, raw_request
 
 CONFIG = {
@@ -167,6 +170,120 @@ def test_malformed_accept(t, a):
              "malformed Accept %r falls back to text" % accept[:40], r and r[:2])
 
 
+PROTO_ACCEPT = ("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
+                "encoding=delimited")
+TYPE_NAMES = {0: "counter", 1: "gauge", 2: "summary", 3: "untyped", 4: "histogram"}
+
+
+def proto_families(data):
+    """The delimited MetricFamily stream as {name: (type, {(sample name, labels): value})},
+    with histograms spelled out as their text samples."""
+    out, pos = {}, 0
+    while pos < len(data):
+        n, pos = protowire.varint(data, pos)
+        msg, pos = data[pos:pos + n], pos + n
+        name, mtype, samples = "", 0, {}
+        for num, _, v in protowire.fields(msg):
+            if num == 1:
+                name = v.decode()
+            elif num == 3:
+                mtype = v
+            elif num == 4:
+                proto_metric(v, samples)
+        out[name] = (TYPE_NAMES[mtype], {(name + suffix, lbl): val
+                                         for (suffix, lbl), val in samples.items()})
+    return out
+
+
+def proto_metric(msg, samples):
+    """Adds one Metric message's samples to samples, keyed (suffix, labels)."""
+    labels, dbl = [], lambda b: struct.unpack("<d", b)[0]
+    values = {}
+    for num, _, v in protowire.fields(msg):
+        if num == 1:
+            pair = dict((n2, v2.decode()) for n2, _, v2 in protowire.fields(v))
+            labels.append((pair.get(1, ""), pair.get(2, "")))
+        elif num in (2, 3):  # gauge, counter: value = 1
+            values[""] = dbl(dict((n2, v2) for n2, _, v2 in protowire.fields(v))[1])
+        elif num == 7:  # histogram
+            for n2, _, v2 in protowire.fields(v):
+                if n2 == 1:
+                    values["_count"] = float(v2)
+                elif n2 == 2:
+                    values["_sum"] = dbl(v2)
+                elif n2 == 3:
+                    b = dict((n3, v3) for n3, _, v3 in protowire.fields(v2))
+                    values[("_bucket", dbl(b[2]))] = float(b.get(1, 0))
+    for key, val in values.items():
+        if isinstance(key, tuple):
+            samples[(key[0], frozenset(labels + [("le", key[1])]))] = val
+        else:
+            samples[(key, frozenset(labels))] = val
+    if "_count" in values:  # the +Inf bucket is implied by the count
+        samples[("_bucket", frozenset(labels + [("le", float("inf"))]))] = values["_count"]
+
+
+def text_families(text):
+    """The text exposition as the same structure as proto_families()."""
+    fams, out = {}, {}
+    for line in text.splitlines():
+        if line.startswith("# TYPE "):
+            _, _, name, mtype = line.split(" ", 3)
+            fams[name] = mtype
+            out[name] = (mtype, {})
+        elif line and not line.startswith("#"):
+            m = re.match(r'^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$', line)
+            labels = []
+            for k, v in re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(2) or ""):
+                v = v.replace("\\n", "\n").replace('\\"', '"').replace("\\\\", "\\")
+                labels.append((k, float(v) if k == "le" else v))
+            name = m.group(1)
+            fam = next(f for f in (name, re.sub(r"_(bucket|sum|count)$", "", name))
+                       if f in fams)
+            out[fam][1][(name, frozenset(labels))] = float(m.group(3))
+    return out
+
+
+def test_protobuf_equals_text():
+    """One snapshot (a 1 h interval: nothing changes between the two scrapes), fetched as
+    protobuf and as text, compared family by family: names, types, every sample."""
+    d = tempfile.mkdtemp(prefix="hw-proto-")
+    log = os.path.join(d, "app.log")
+    with open(log, "w") as f:
+        for i in range(50):
+            f.write('ts=%d status=%d latency_ms=%d path="/a b"\n' % (i, 200 + i % 3, i * 7))
+    b = Agent({"agent": {"interval": "1h", "state_dir": "@DIR@/state"},
+               "collectors": {"memory": {}, "disk": {"mounts": ["/"]},
+                              "logs": [{"name": "app", "paths": [log], "start_at": "beginning",
+                                        "filters": [
+                                            {"metric": "app_latency_ms", "type": "histogram",
+                                             "regex": "latency_ms=(?<value>\\d+)",
+                                             "buckets": [10, 100, 250]},
+                                            {"metric": "app_responses_total", "type": "counter",
+                                             "regex": "status=(?<status>\\d+)",
+                                             "labels": ["status"]}]}]},
+               "exporters": {"prometheus": {"listen": "127.0.0.1:@PORT@"}}})
+
+    def run(t):
+        b.start()
+        proto = proto_families(http_get(b.port, "/metrics", {"Accept": PROTO_ACCEPT})[2])
+        text = text_families(http_get(b.port, "/metrics")[2].decode())
+        t.eq(sorted(proto), sorted(text), "protobuf and text have the same families")
+        diff = [n for n in text if proto.get(n) != text[n]]
+        t.eq(diff, [], "every family has the same type and samples in both",
+             [(n, proto.get(n), text[n]) for n in diff[:3]])
+        hist = proto.get("app_latency_ms", ("", {}))
+        t.eq(hist[0], "histogram", "the log histogram is a histogram in protobuf")
+        t.eq(hist[1].get(("app_latency_ms_count", frozenset())), 50.0, "histogram count 50")
+        t.eq(hist[1].get(("app_latency_ms_bucket", frozenset([("le", 10.0)]))), 2.0,
+             "bucket le=10 holds 0 and 7")
+        t.eq(proto["app_responses_total"][1].get(("app_responses_total",
+                                                  frozenset([("status", "201")]))), 17.0,
+             "counter by label")
+
+    return b, d, run
+
+
 def test_slow_clients():
     """Clients that open connections and never finish their request: the connection limit
     bounds them and the idle timeout frees their slots."""
@@ -206,6 +323,7 @@ def test_slow_clients():
 def main():
     a = Agent(CONFIG)
     b, slow = test_slow_clients()
+    c, cdir, proto_text = test_protobuf_equals_text()
     try:
         a.start()
         TAP().run([lambda t: test_routes(t, a), lambda t: test_openmetrics(t, a),
@@ -213,10 +331,14 @@ def main():
                    lambda t: test_keep_alive(t, a),
                    lambda t: test_malformed_accept(t, a),
                    lambda t: test_promtool(t, a),
-                   lambda t: (b.start(), slow(t))])
+                   lambda t: (b.start(), slow(t)),
+                   proto_text])
     finally:
         a.stop()
         b.stop()
+        c.stop()
+        shutil.rmtree(c.dir, ignore_errors=True)
+        shutil.rmtree(cdir, ignore_errors=True)
         shutil.rmtree(a.dir, ignore_errors=True)
         shutil.rmtree(b.dir, ignore_errors=True)
 
