@@ -1,6 +1,7 @@
 /* Saving and restoring every collector's checkpoint through the state file. */
 #include <errno.h>
 #include <stdio.h>
+#include <malloc.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -79,6 +80,12 @@ int hw_agent_checkpoint_all(struct hw_agent *a)
         rc = rc == 0 ? hw_state_save(a->cfg->agent.state_dir, all) : rc;
     }
     json_decref(all);
+#ifdef M_TRIM_THRESHOLD
+    /* Checkpoints come every few seconds after the bursts of small, short-lived allocations
+     * that reading and matching leave scattered through the heap: hand their free pages back
+     * (glibc releases free pages anywhere in the heap, not only at its top). */
+    (void)malloc_trim(0);
+#endif
     if (rc != 0 && !a->ckpt_failing) {
         hw_error("agent", "cannot write the state file", "dir=%s error=\"%s\"",
                  a->cfg->agent.state_dir, strerror(-rc));
