@@ -39,6 +39,7 @@ struct hw_agent {
     int publish_pending;
     int64_t last_publish_ns;
     struct hw_watch *ckpt_timer;
+    struct hw_watch *ckpt_now; /* one-shot: a checkpoint a plugin asked for */
     int ckpt_failing; /* the last checkpoint failed (logged once per episode) */
 };
 

@@ -174,6 +174,7 @@ void cw_agg_free(struct cw_agg *agg)
     }
     free(agg->fams);
     cw_datums_free(&agg->mem);
+    cw_datums_free(&agg->pmem);
     free(agg);
 }
 
@@ -353,7 +354,9 @@ static void cw_series_take(struct cw_agg *agg, const struct cw_fam *fam, struct 
         memcpy(e->cur_b, s->bucket, nb * sizeof(uint64_t));
     }
     e->dirty = !base;
-    if (base) {
+    if (base && fam->type == HW_COUNTER && cw_baseline_find(agg, fam->name, s, &e->prev)) {
+        e->dirty = 1; /* sent up to its saved baseline before a restart: the rest is due */
+    } else if (base) {
         cw_series_rebase(e, nb);
     }
 }

@@ -394,5 +394,8 @@ int cw_agg_flush(struct cw_agg *agg, int64_t end_ms, struct cw_datums *out)
         return rc;
     }
     cw_commit(agg, &b.pend);
+    if (agg->obs) {
+        cw_baselines_drop(agg); /* every family seen so far has taken its baselines */
+    }
     return 0;
 }

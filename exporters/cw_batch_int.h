@@ -34,6 +34,8 @@ struct cw_fam {
     size_t n, cap;
 };
 
+struct cw_pending;
+
 struct cw_agg {
     struct cw_datums mem; /* copies of the options */
     const char **globs;
@@ -49,6 +51,9 @@ struct cw_agg {
     size_t nfams, capfams;
     uint64_t obs, last_gen;
     struct cw_agg_stats stats;
+    struct cw_datums pmem;       /* memory of the restored baselines */
+    struct cw_pending *pending;  /* restored counter baselines, sorted; until the first flush */
+    size_t npending;
 };
 
 
@@ -58,6 +63,11 @@ static inline double cw_tiny_to_zero(double v)
     return (v != 0 && fabs(v) < 0x1p-360) ? 0.0 : v;
 }
 
+/* The restored baseline of series s of counter family fam (cw_baseline.c): 1 and *value, or 0. */
+int cw_baseline_find(const struct cw_agg *agg, const char *fam, const struct hw_snap_series *s,
+                     double *value);
+/* Forgets the restored baselines (the first flush has committed its own). */
+void cw_baselines_drop(struct cw_agg *agg);
 /* qsort/bsearch order of string pointers. */
 int cw_cmp_str(const void *a, const void *b);
 /* Frees a family record and its series (the aggregator's series count drops). */
