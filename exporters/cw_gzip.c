@@ -2,8 +2,8 @@
  * whose every member repeats the previous one but for indices and values, so the default is
  * an encoder built for that shape: each member is matched against the same place in the
  * previous member (LZ77 with one candidate, re-aligned at '&', '.' and '='), written as one
- * fixed-Huffman deflate block. About three times faster than zlib level 1, at about a third
- * of its ratio; zlib levels 1..9 remain available. */
+ * fixed-Huffman deflate block. About 2.5 times faster than zlib level 1 on full batches, output
+ * about a quarter larger (still about 9x smaller than the text); zlib levels 1..9 remain. */
 #include "cw_query.h"
 
 #include <errno.h>

@@ -119,8 +119,8 @@ int cw_query_encode(const struct cw_query_opts *o, const struct cw_datum *d, siz
                     struct cw_bodies *out);
 /* gzip (RFC 1952) of data, replacing out's contents. Level 1..9: zlib at that level; else the
  * default, an encoder for query bodies (exporters/cw_gzip.c) that matches each member against
- * the previous one: about three times faster than zlib level 1, output about three times
- * larger. 0, -EINVAL (over 4 GiB), -ENOMEM or -EIO. */
+ * the previous one: about 2.5 times faster than zlib level 1, output about a quarter larger.
+ * 0, -EINVAL (over 4 GiB), -ENOMEM or -EIO. */
 int cw_query_gzip(const void *data, size_t len, int level, struct hw_buf *out);
 /* Shortest of 15..17 significant digits that reads back exactly, in printf %g form: the text
  * hw_fmt_double gives (bar, rarely, the last of 16-17 digits, both exact), about seven times
