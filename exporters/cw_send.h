@@ -37,8 +37,9 @@ struct cw_exporter {
     uint64_t *watch_hash;
     int watch_seen;
     /* Counter baselines (cw_agg_checkpoint): committed = what was delivered or spooled, the
-     * exporter's checkpoint (guarded by lock); restored = from the state file, until the
-     * aggregator exists. */
+     * exporter's checkpoint (the pointer guarded by lock; the value never changes once built,
+     * and jansson's reference counts are atomic, so the loop thread may keep a reference);
+     * restored = from the state file, until the aggregator exists. */
     json_t *committed, *restored;
     uint64_t config_hash;
     int start_taken; /* committed holds the aggregator's own baselines */
