@@ -303,6 +303,7 @@ void hw_agent_free(struct hw_agent *a)
     if (a->ckpt_now) {
         hw_loop_remove(a->loop, a->ckpt_now);
     }
+    json_decref(a->ckpt_written);
     hw_selfmetrics_free(a->self);
     hw_health_free(a->health);
     hw_registry_free(a->reg);
