@@ -73,9 +73,11 @@ static void cw_defl_tables(struct cw_defl *z)
     for (unsigned s = 0; s < 30; s++) {
         z->dist_rev[s] = (uint8_t)cw_reverse(s, 5);
     }
-    for (unsigned s = 0, d = 1; d <= CW_MAX_DIST; d++) {
-        s += s + 1 < 30 && d >= cw_dist_base[s + 1];
-        z->dist_sym[d <= 256 ? d - 1 : 256 + ((d - 1) >> 7)] = (uint8_t)s;
+    for (unsigned s = 0; s < 30; s++) { /* above 256, one entry per 128 distances */
+        const unsigned end = cw_dist_base[s] + (1u << cw_dist_extra[s]);
+        for (unsigned d = cw_dist_base[s]; d < end; d += d <= 256 ? 1 : 128) {
+            z->dist_sym[d <= 256 ? d - 1 : 256 + ((d - 1) >> 7)] = (uint8_t)s;
+        }
     }
 }
 
