@@ -200,6 +200,8 @@ cmd_bench() {
     "$TOP/bench/run.sh" "$TOP/build/release/hostwatch"
     "$TOP/bench/logs.sh" "$TOP/build/release/hostwatch"
     /usr/bin/python3 "$TOP/bench/fsfo_latency.py" "$TOP/build/release/hostwatch" 200
+    make -s -C "$TOP/build/release" bench/cw_encode
+    "$TOP/build/release/bench/cw_encode" 300
 }
 
 case "${1:-}" in

@@ -34,6 +34,8 @@ static int64_t inst_interval(const struct hw_agent *a, const struct hw_inst *in)
 }
 
 static void request_publish(void *core);
+static void request_checkpoint(void *core);
+static void checkpoint_due(void *arg, uint32_t events);
 
 static void set_paths(struct hw_paths *p, const struct hw_config *cfg)
 {
@@ -54,6 +56,7 @@ int hw_agent_create_inst(struct hw_agent *a, struct hw_inst *in, const struct hw
                          .state_dir = cfg->agent.state_dir,
                          .mode = a->mode,
                          .request_publish = request_publish,
+                         .request_checkpoint = request_checkpoint,
                          .core = a,
                          .health = a->health};
     int rc = in->ic->col ? in->ic->col->create(in->ic->conf, &ctx, &in->state)
@@ -275,6 +278,7 @@ struct hw_agent *hw_agent_new(const char *config_path, enum hw_mode mode)
     }
     if (mode == HW_MODE_RUN) {
         a->publish_timer = hw_loop_add_oneshot(a->loop, publish_due, a);
+        a->ckpt_now = hw_loop_add_oneshot(a->loop, checkpoint_due, a);
         hw_agent_restore_all(a);
     }
     return a;
@@ -296,6 +300,10 @@ void hw_agent_free(struct hw_agent *a)
     if (a->ckpt_timer) {
         hw_loop_remove(a->loop, a->ckpt_timer);
     }
+    if (a->ckpt_now) {
+        hw_loop_remove(a->loop, a->ckpt_now);
+    }
+    json_decref(a->ckpt_written);
     hw_selfmetrics_free(a->self);
     hw_health_free(a->health);
     hw_registry_free(a->reg);
@@ -321,6 +329,15 @@ static void checkpoint_due(void *arg, uint32_t events)
 {
     (void)events;
     (void)hw_agent_checkpoint_all(arg);
+}
+
+/* Any thread: arming a timerfd is one system call, and the write happens on the loop thread. */
+static void request_checkpoint(void *core)
+{
+    struct hw_agent *a = core;
+    if (a->ckpt_now) {
+        (void)hw_loop_arm(a->ckpt_now, 1);
+    }
 }
 
 static int start_exporter(struct hw_inst *in)

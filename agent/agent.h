@@ -39,7 +39,9 @@ struct hw_agent {
     int publish_pending;
     int64_t last_publish_ns;
     struct hw_watch *ckpt_timer;
+    struct hw_watch *ckpt_now; /* one-shot: a checkpoint a plugin asked for */
     int ckpt_failing; /* the last checkpoint failed (logged once per episode) */
+    json_t *ckpt_written; /* the document the state file holds: the same one is not rewritten */
 };
 
 /* Loads the config and creates every collector; in HW_MODE_RUN also the exporters, and it

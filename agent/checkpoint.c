@@ -1,4 +1,4 @@
-/* Saving and restoring every collector's checkpoint through the state file. */
+/* Saving and restoring every plugin's checkpoint through the state file. */
 #include <errno.h>
 #include <stdio.h>
 #include <malloc.h>
@@ -24,15 +24,17 @@ void hw_agent_restore_all(struct hw_agent *a)
         hw_warn("agent", "state file not used; starting from start_at", "dir=%s reason=\"%s\"%s%s",
                 a->cfg->agent.state_dir, why, aside[0] ? " kept_as=" : "", aside);
     }
-    for (size_t i = 0; saved && i < a->cfg->ncollectors; i++) {
+    for (size_t i = 0; saved && i < a->ninsts; i++) {
         struct hw_inst *in = &a->insts[i];
         char key[300];
         const json_t *entry = json_object_get(saved, hw_inst_key(in->ic, key, sizeof(key)));
         const char *rwhy = "";
-        if (!in->state || !in->ic->col->restore || !entry) {
+        int (*restore)(void *, const json_t *, const char **) =
+            in->ic->col ? in->ic->col->restore : in->ic->exp->restore;
+        if (!in->state || !restore || !entry) {
             continue;
         }
-        if (in->ic->col->restore(in->state, entry, &rwhy) != 0) {
+        if (restore(in->state, entry, &rwhy) != 0) {
             hw_warn("agent", "checkpoint not restored", "instance=%s reason=\"%s\"", key, rwhy);
         } else {
             hw_info("agent", "resumed from checkpoint", "instance=%s", key);
@@ -62,22 +64,31 @@ int hw_agent_checkpoint_all(struct hw_agent *a)
 {
     json_t *all = json_object();
     int have = 0;
-    for (size_t i = 0; all && i < a->cfg->ncollectors; i++) {
+    /* Collectors and exporters in one document: the exporters' committed counter baselines
+     * and the values the collectors resume from are saved at the same instant. */
+    for (size_t i = 0; all && i < a->ninsts; i++) {
         struct hw_inst *in = &a->insts[i];
         char key[300];
-        if (!in->state || !in->ic->col->checkpoint) {
+        json_t *(*checkpoint)(void *) = in->ic->col ? in->ic->col->checkpoint
+                                                    : in->ic->exp->checkpoint;
+        if (!in->state || !checkpoint) {
             continue;
         }
-        json_t *c = in->ic->col->checkpoint(in->state);
+        json_t *c = checkpoint(in->state);
         if (c) {
             json_object_set_new(all, hw_inst_key(in->ic, key, sizeof(key)), c);
             have = 1;
         }
     }
     int rc = !all ? -ENOMEM : 0;
-    if (rc == 0 && have) {
+    /* An idle agent's document does not change between checkpoints: comparing the trees is
+     * much cheaper than dumping them twice and two fsyncs. */
+    const int same = rc == 0 && a->ckpt_written && json_equal(all, a->ckpt_written);
+    if (rc == 0 && have && !same) {
         rc = make_dirs(a->cfg->agent.state_dir);
         rc = rc == 0 ? hw_state_save(a->cfg->agent.state_dir, all) : rc;
+        json_decref(a->ckpt_written);
+        a->ckpt_written = rc == 0 ? json_incref(all) : NULL;
     }
     json_decref(all);
 #ifdef M_TRIM_THRESHOLD

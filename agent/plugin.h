@@ -39,6 +39,9 @@ struct hw_ctx {
     /* A plugin that updated the registry outside collect() (an fd event) asks for a publish;
      * the core coalesces requests. */
     void (*request_publish)(void *core);
+    /* Asks for the state file to be written soon (every plugin's checkpoint in one write).
+     * Thread-safe: an exporter's own thread calls it once it has committed something. */
+    void (*request_checkpoint)(void *core);
     void *core;
     struct hw_health *health; /* the agent's health rules (thread-safe), for /healthz */
 };
@@ -87,6 +90,13 @@ struct hw_exporter {
     void (*report)(void *state, struct hw_registry *reg);
     void (*stop)(void *state);
     void (*destroy)(void *state);
+    /* Optional, as for collectors: what the exporter has committed (delivered or spooled) that
+     * a restart must not send again, written in the same state-file write as the collectors'
+     * checkpoints; called on the loop thread while the exporter runs. */
+    json_t *(*checkpoint)(void *state);
+    /* Optional: after create(), before start(), with what checkpoint() returned in an earlier
+     * run. A rejected checkpoint is logged by the core with *why. */
+    int (*restore)(void *state, const json_t *saved, const char **why);
     /* On SIGHUP: 1 when something read outside the config (certificate files) changed, so the
      * instance is rebuilt although its options are equal. NULL: never. */
     int (*inputs_changed)(void *state);

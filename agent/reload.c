@@ -88,22 +88,24 @@ static void reload_abort(struct hw_agent *a, struct reload *r)
     hw_config_free(r->cfg);
 }
 
-/* A changed instance resumes where its predecessor of the same name is now: positions and
- * values are handed over in memory, so a reload neither loses nor re-reads a line. */
-static void reload_handover(struct hw_agent *a, struct hw_inst *in)
+/* A changed instance resumes where its predecessor of the same name is now: a collector's
+ * positions and values, an exporter's committed baselines (it has stopped, so its last flush
+ * is included) are handed over in memory, so a reload neither loses nor repeats anything. */
+static void reload_handover(struct hw_agent *a, const struct reload *r, struct hw_inst *in)
 {
-    if (!in->ic->col || !in->ic->col->restore) {
-        return;
-    }
-    for (size_t j = 0; j < a->ninsts; j++) {
-        struct hw_inst *old = &a->insts[j];
-        if (!old->state || old->ic->col != in->ic->col ||
-            strcmp(old->ic->name, in->ic->name) != 0 || !old->ic->col->checkpoint) {
+    int (*restore)(void *, const json_t *, const char **) =
+        in->ic->col ? in->ic->col->restore : in->ic->exp->restore;
+    for (size_t j = 0; restore && j < a->ninsts; j++) {
+        const struct hw_inst *old = &a->insts[j];
+        if (r->taken[j] || !old->state || old->ic->col != in->ic->col ||
+            old->ic->exp != in->ic->exp || strcmp(old->ic->name, in->ic->name) != 0) {
             continue;
         }
-        json_t *c = old->ic->col->checkpoint(old->state);
+        json_t *(*checkpoint)(void *) =
+            old->ic->col ? old->ic->col->checkpoint : old->ic->exp->checkpoint;
+        json_t *c = checkpoint ? checkpoint(old->state) : NULL;
         const char *why = "";
-        if (c && in->ic->col->restore(in->state, c, &why) != 0) {
+        if (c && restore(in->state, c, &why) != 0) {
             hw_warn("agent", "reload: state not handed over", "instance=%s reason=\"%s\"",
                     in->ic->name, why);
         }
@@ -141,7 +143,9 @@ static int reload_build(struct hw_agent *a, struct reload *r)
         if (hw_agent_create_inst(a, in, r->cfg, &r->paths) != 0) {
             return -1;
         }
-        reload_handover(a, in);
+        if (in->ic->col) {
+            reload_handover(a, r, in);
+        }
     }
     return 0;
 }
@@ -154,6 +158,11 @@ static int reload_start(struct hw_agent *a, struct reload *r)
         if (!r->taken[j] && old->ic->exp && old->started) {
             old->ic->exp->stop(old->state);
             old->started = 0;
+        }
+    }
+    for (size_t i = r->cfg->ncollectors; i < r->n; i++) {
+        if (!r->reused[i] && r->insts[i].state) {
+            reload_handover(a, r, &r->insts[i]);
         }
     }
     for (size_t i = r->cfg->ncollectors; i < r->n; i++) {

@@ -114,6 +114,7 @@ static int cw_validate(const void *conf, const char *path, struct hw_diag *d)
 }
 
 static void *cw_thread(void *arg);
+static uint64_t config_hash(const struct cw_conf *c);
 
 /* Builds the aggregator options from the config and the resolved static dimensions. */
 static int cw_make_agg(struct cw_exporter *st, struct cw_agg **agg)
@@ -186,6 +187,8 @@ static void cw_destroy(void *state)
     }
     free(st->dims);
     free(st->watch_hash);
+    json_decref(st->committed);
+    json_decref(st->restored);
     pthread_mutex_destroy(&st->lock);
     pthread_cond_destroy(&st->cond);
     free(st);
@@ -199,6 +202,9 @@ static int cw_create(const void *conf, const struct hw_ctx *ctx, void **state)
     }
     st->conf = conf;
     st->reg = ctx->reg;
+    st->config_hash = config_hash(st->conf);
+    st->request_checkpoint = ctx->request_checkpoint;
+    st->core = ctx->core;
     snprintf(st->state_dir, sizeof(st->state_dir), "%s", ctx->state_dir ? ctx->state_dir : ".");
     pthread_condattr_t ca;
     int ok = pthread_condattr_init(&ca) == 0;
@@ -227,22 +233,123 @@ static int cw_start(void *state)
     return 0;
 }
 
+#define FNV_OFFSET 1469598103934665603ull
+
+/* FNV-1a of n bytes, continuing from h. */
+static uint64_t fnv_bytes(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t k = 0; k < n; k++) {
+        h = (h ^ b[k]) * 1099511628211ull;
+    }
+    return h;
+}
+
+/* FNV-1a of a string and its terminating NUL (so "ab","c" differs from "a","bc"). */
+static uint64_t fnv_str(uint64_t h, const char *s)
+{
+    return fnv_bytes(h, s ? s : "", s ? strlen(s) + 1 : 1);
+}
+
 /* FNV-1a over the values of a family: a change of a watched metric triggers a send now. */
 static uint64_t family_hash(const struct hw_snap_family *f)
 {
-    uint64_t h = 1469598103934665603ull;
+    uint64_t h = FNV_OFFSET;
     for (size_t i = 0; f && i < f->nseries; i++) {
-        const unsigned char *p = (const unsigned char *)&f->series[i].value;
-        for (size_t k = 0; k < sizeof(double); k++) {
-            h = (h ^ p[k]) * 1099511628211ull;
-        }
+        h = fnv_bytes(h, &f->series[i].value, sizeof(double));
         for (size_t k = 0; k < f->series[i].nlabels; k++) {
-            for (const char *s = f->series[i].labels[k].value; *s; s++) {
-                h = (h ^ (unsigned char)*s) * 1099511628211ull;
-            }
+            h = fnv_bytes(h, f->series[i].labels[k].value, strlen(f->series[i].labels[k].value));
         }
     }
     return h;
+}
+
+/* What decides where and as what counters are sent: saved baselines are only taken back by an
+ * exporter with the same (namespace is checked on its own). */
+static uint64_t config_hash(const struct cw_conf *c)
+{
+    uint64_t h = fnv_str(fnv_str(FNV_OFFSET, c->region), c->endpoint);
+    for (size_t i = 0; i < c->metrics.n; i++) {
+        h = fnv_str(h, c->metrics.v[i]);
+    }
+    for (size_t i = 0; i < c->dimensions.n; i++) {
+        h = fnv_str(fnv_str(h, c->dimensions.keys[i]), c->dimensions.values[i]);
+    }
+    char *ad = c->aggregation_dimensions
+                   ? json_dumps(c->aggregation_dimensions, JSON_COMPACT | JSON_ENCODE_ANY)
+                   : NULL;
+    h = fnv_str(h, ad);
+    free(ad);
+    return h;
+}
+
+/* Loop thread, at every state-file write: the baselines last committed. */
+static json_t *cw_checkpoint(void *state)
+{
+    struct cw_exporter *st = state;
+    pthread_mutex_lock(&st->lock);
+    json_t *c = json_incref(st->committed);
+    pthread_mutex_unlock(&st->lock);
+    return c;
+}
+
+/* Before start(): baselines saved by an earlier run are checked now (so the core can log a
+ * refusal), applied once the sender thread has built the aggregator, and stay the checkpoint
+ * until then. */
+static int cw_restore(void *state, const json_t *saved, const char **why)
+{
+    struct cw_exporter *st = state;
+    if (cw_baselines_check(saved, st->conf->namespace_, st->config_hash, why) != 0) {
+        return -1;
+    }
+    pthread_mutex_lock(&st->lock);
+    json_decref(st->restored);
+    json_decref(st->committed);
+    st->restored = json_incref((json_t *)saved);
+    st->committed = json_incref((json_t *)saved);
+    pthread_mutex_unlock(&st->lock);
+    return 0;
+}
+
+/* The baselines now in the aggregator become the checkpoint (call with the lock held). */
+static json_t *cw_baselines_now(struct cw_exporter *st)
+{
+    return cw_agg_checkpoint(st->agg, st->conf->namespace_, st->config_hash,
+                             CW_AGG_MAX_BASELINES);
+}
+
+/* Sender thread: committed replaces the checkpoint and the state file is written soon. A
+ * failure to build it keeps the previous one (at most those increments are sent twice). */
+static void cw_commit_baselines(struct cw_exporter *st, json_t *committed)
+{
+    if (!committed) {
+        return;
+    }
+    pthread_mutex_lock(&st->lock);
+    json_decref(st->committed);
+    st->committed = committed;
+    pthread_mutex_unlock(&st->lock);
+    if (st->request_checkpoint) {
+        st->request_checkpoint(st->core);
+    }
+}
+
+/* With the lock held, after the aggregator's first snapshot: its baselines (restored, or the
+ * values at start, which are never sent) become the checkpoint. */
+static void cw_start_baselines(struct cw_exporter *st)
+{
+    if (st->start_taken) {
+        return;
+    }
+    json_t *start = cw_baselines_now(st);
+    if (start) {
+        json_decref(st->committed);
+        st->committed = start;
+        st->start_taken = 1;
+        if (st->request_checkpoint) {
+            st->request_checkpoint(st->core);
+        }
+    }
 }
 
 /* Loop thread, after every publish: fold the snapshot into the interval (cheap). */
@@ -256,6 +363,9 @@ static int cw_flush(void *state, const struct hw_snapshot *snap)
     }
     if (st->agg && cw_agg_observe(st->agg, snap) != 0) {
         atomic_fetch_add(&st->stats.agg_errors, 1);
+    }
+    if (st->agg) {
+        cw_start_baselines(st);
     }
     for (size_t i = 0; i < st->conf->flush_on_change.n; i++) {
         uint64_t h = family_hash(hw_snapshot_find(snap, st->conf->flush_on_change.v[i]));
@@ -287,12 +397,35 @@ static void cw_flush_interval(struct cw_exporter *st)
     cw_datums_init(&d);
     pthread_mutex_lock(&st->lock);
     int rc = st->agg ? cw_agg_flush(st->agg, wall_ms(), &d) : -1;
+    json_t *sent_up_to = rc == 0 && st->start_taken ? cw_baselines_now(st) : NULL;
     pthread_mutex_unlock(&st->lock);
     if (rc == 0 && d.n > 0) {
         cw_send_datums(st, &d);
     }
+    /* Delivered, spooled or dropped: never to be sent again, even after a kill -9. */
+    cw_commit_baselines(st, sent_up_to);
     cw_datums_free(&d);
     cw_send_drain_spool(st);
+}
+
+/* The aggregator takes the restored baselines, then the snapshot held since start. */
+static void cw_attach_agg(struct cw_exporter *st, struct cw_agg *agg)
+{
+    const char *why = "";
+    pthread_mutex_lock(&st->lock);
+    st->agg = agg;
+    if (st->restored && cw_agg_restore(agg, st->restored, CW_AGG_MAX_BASELINES, &why) != 0) {
+        hw_warn("cloudwatch", "counter baselines not restored", "reason=\"%s\"", why);
+    }
+    json_decref(st->restored);
+    st->restored = NULL;
+    if (st->first_snap) {
+        (void)cw_agg_observe(agg, st->first_snap);
+        hw_snapshot_release(st->first_snap);
+        st->first_snap = NULL;
+        cw_start_baselines(st);
+    }
+    pthread_mutex_unlock(&st->lock);
 }
 
 static void *cw_thread(void *arg)
@@ -309,14 +442,7 @@ static void *cw_thread(void *arg)
         hw_error("cloudwatch", "cannot set up aggregation", "%s", "");
         return NULL;
     }
-    pthread_mutex_lock(&st->lock);
-    st->agg = agg;
-    if (st->first_snap) {
-        (void)cw_agg_observe(agg, st->first_snap);
-        hw_snapshot_release(st->first_snap);
-        st->first_snap = NULL;
-    }
-    pthread_mutex_unlock(&st->lock);
+    cw_attach_agg(st, agg);
     clock_gettime(CLOCK_MONOTONIC, &due);
     pthread_mutex_lock(&st->lock);
     while (!st->stop) {
@@ -354,6 +480,8 @@ const struct hw_exporter hw_exporter_cloudwatch = {
     .report = cw_send_report,
     .stop = cw_stop,
     .destroy = cw_destroy,
+    .checkpoint = cw_checkpoint,
+    .restore = cw_restore,
 };
 
 int cw_print_bodies(const struct cw_conf *c, const struct hw_snapshot *snap, FILE *out)

@@ -28,10 +28,15 @@
  *   sum. Nothing is sent for a histogram without observations in the interval.
  * - NaN, ±Inf and magnitudes above 2^360 are never sent (counted); non-zero magnitudes below
  *   2^-360, which CloudWatch also rejects, are sent as 0.
- * - Series absent from the latest snapshot are forgotten at the flush after their last data. */
+ * - Series absent from the latest snapshot are forgotten at the flush after their last data.
+ * - Restarts: cw_agg_checkpoint() lists every counter series' baseline (what has been sent of
+ *   it); restored into a new aggregator before its first snapshot, a series of a family seen for
+ *   the first time starts from its saved baseline instead of its current value, so the first
+ *   flush sends current - saved. Histograms and gauges are not saved. */
 #ifndef HW_CW_BATCH_H
 #define HW_CW_BATCH_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +44,7 @@
 #include "registry.h"
 
 #define CW_AGG_DEFAULT_MAX_SERIES 10000
+#define CW_AGG_MAX_BASELINES 1000 /* counter series whose baseline survives a restart */
 
 /* One aggregation_dimensions entry: the dimension names to keep (n = 0: no dimension). */
 struct cw_dimset {
@@ -84,5 +90,16 @@ int cw_agg_observe(struct cw_agg *agg, const struct hw_snapshot *snap);
  * next interval. 0, or -ENOMEM with out and the aggregator unchanged (the interval goes on). */
 int cw_agg_flush(struct cw_agg *agg, int64_t end_ms, struct cw_datums *out);
 void cw_agg_get_stats(const struct cw_agg *agg, struct cw_agg_stats *out);
+
+/* The baselines of at most max counter series, tagged with the namespace and a hash of the
+ * configuration they were sent under; a new reference, or NULL when out of memory. Right
+ * after cw_agg_flush() they are what that flush sent up to. */
+json_t *cw_agg_checkpoint(const struct cw_agg *agg, const char *ns, uint64_t config, size_t max);
+/* 0 when saved is a checkpoint of this format, namespace and configuration; else -EINVAL with
+ * *why set. */
+int cw_baselines_check(const json_t *saved, const char *ns, uint64_t config, const char **why);
+/* Takes at most max baselines of a checked checkpoint; call before the first cw_agg_observe().
+ * 0, or -EINVAL / -ENOMEM with *why set and nothing taken. */
+int cw_agg_restore(struct cw_agg *agg, const json_t *saved, size_t max, const char **why);
 
 #endif

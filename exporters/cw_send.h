@@ -36,6 +36,15 @@ struct cw_exporter {
     const struct hw_snapshot *first_snap;
     uint64_t *watch_hash;
     int watch_seen;
+    /* Counter baselines (cw_agg_checkpoint): committed = what was delivered or spooled, the
+     * exporter's checkpoint (the pointer guarded by lock; the value never changes once built,
+     * and jansson's reference counts are atomic, so the loop thread may keep a reference);
+     * restored = from the state file, until the aggregator exists. */
+    json_t *committed, *restored;
+    uint64_t config_hash;
+    int start_taken; /* committed holds the aggregator's own baselines */
+    void (*request_checkpoint)(void *core);
+    void *core;
     /* resolved at the sender thread's start */
     struct cw_dim *dims;
     size_t ndims;

@@ -1,12 +1,15 @@
 /* libFuzzer: the input is read as encoder limits followed by datums (names, dimensions,
  * values as raw doubles). Every body must respect its limits, hold exactly the members it
  * claims, contain only form-encoding characters, and account for every datum (encoded or
- * dropped). Each raw double must also format to text that reads back exactly. */
+ * dropped). A gzipped body must inflate back to its text. Each raw double must also format to
+ * text that reads back exactly. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <zlib.h>
 
 #include "exporters/cw_query.h"
 
@@ -90,6 +93,26 @@ static size_t fuzz_count(const char *s, const char *needle)
     return n;
 }
 
+/* 1 when gz (gzip) inflates to exactly the len bytes at text. */
+static int fuzz_gunzip_equal(const struct hw_buf *gz, const char *text, size_t len)
+{
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    char *out = malloc(len + 1);
+    int ok = out && inflateInit2(&z, 15 + 16) == Z_OK;
+    if (ok) {
+        z.next_in = (Bytef *)gz->data;
+        z.avail_in = (uInt)gz->len;
+        z.next_out = (Bytef *)out;
+        z.avail_out = (uInt)len + 1;
+        ok = inflate(&z, Z_FINISH) == Z_STREAM_END && z.total_out == len && z.avail_in == 0 &&
+             memcmp(out, text, len) == 0;
+        inflateEnd(&z);
+    }
+    free(out);
+    return ok;
+}
+
 static void fuzz_check(const struct cw_query_opts *o, const struct cw_datum *d, size_t n,
                        const struct cw_bodies *b)
 {
@@ -108,7 +131,8 @@ static void fuzz_check(const struct cw_query_opts *o, const struct cw_datum *d, 
             strlen(x->text.data) != x->text.len ||
             strspn(x->text.data, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                                  "0123456789-._~%&=") != x->text.len ||
-            fuzz_count(x->text.data, ".MetricName=") != x->ndatums) {
+            fuzz_count(x->text.data, ".MetricName=") != x->ndatums ||
+            (o->gzip && !fuzz_gunzip_equal(&x->gz, x->text.data, x->text.len))) {
             __builtin_trap();
         }
         got += x->ndatums;
