@@ -93,7 +93,7 @@ struct cw_query_opts {
     size_t max_datums; /* 0: CW_QUERY_MAX_DATUMS */
     size_t max_values; /* 0: CW_QUERY_MAX_VALUES */
     int gzip;          /* also fill each body's gz */
-    int gzip_level;    /* 1..9: zlib at that level; 0: the member-aligned encoder */
+    int gzip_level;    /* 1..9: zlib at that level; 0: the default, 1 */
 };
 
 struct cw_body {
@@ -117,10 +117,8 @@ void cw_bodies_free(struct cw_bodies *b);
  * before. */
 int cw_query_encode(const struct cw_query_opts *o, const struct cw_datum *d, size_t n,
                     struct cw_bodies *out);
-/* gzip (RFC 1952) of data, replacing out's contents. Level 1..9: zlib at that level; else the
- * default, an encoder for query bodies (exporters/cw_gzip.c) that matches each member against
- * the previous one: about 2.5 times faster than zlib level 1, output about a quarter larger.
- * 0, -EINVAL (over 4 GiB), -ENOMEM or -EIO. */
+/* gzip (RFC 1952, zlib) of data at level 1..9 (0: 1), replacing out's contents. 0, -EINVAL
+ * (over 4 GiB), -ENOMEM or -EIO. */
 int cw_query_gzip(const void *data, size_t len, int level, struct hw_buf *out);
 /* Shortest of 15..17 significant digits that reads back exactly, in printf %g form: the text
  * hw_fmt_double gives (bar, rarely, the last of 16-17 digits, both exact), about seven times

@@ -326,7 +326,7 @@ static void assert_roundtrip(const void *in, size_t n, int level)
     assert_int_equal(cw_query_gzip(in, n, level, &out), 0);
     char *back = gunzip(&out, n);
     assert_memory_equal(back, in, n);
-    assert_true(out.len <= n + n / 8 + 64); /* the default's worst case: 9-bit literals */
+    assert_true(out.len <= n + n / 8 + 64); /* stored blocks at worst */
     free(back);
     hw_buf_free(&out);
 }
@@ -356,8 +356,8 @@ static void test_gzip(void **state)
     cw_bodies_free(&b);
 }
 
-/* The default encoder on real bodies: members of different shapes (dimensions, statistic
- * sets, distributions) round-trip through zlib's inflate and compress well. */
+/* Real bodies: members of different shapes (dimensions, statistic sets, distributions)
+ * round-trip through zlib's inflate and compress well at the default level. */
 static void test_gzip_members(void **state)
 {
     (void)state;
@@ -399,9 +399,8 @@ static void test_gzip_members(void **state)
     free(d);
 }
 
-/* Inputs the member alignment was not made for still round-trip: no delimiters, random bytes,
- * runs longer than a match, markers back to back, at the end, and farther apart than the
- * deflate window. */
+/* Awkward inputs round-trip too: one repeated byte, random bytes, delimiters only, member
+ * markers at the end, back to back, and farther apart than the deflate window. */
 static void test_gzip_any_input(void **state)
 {
     (void)state;
