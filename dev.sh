@@ -17,7 +17,7 @@ BUILD_PKGS="build-essential autoconf automake libtool pkg-config libcurl4-openss
   libjansson-dev libpcre2-dev libprotobuf-c-dev protobuf-c-compiler libmicrohttpd-dev zlib1g-dev
   libsnappy-dev libcmocka-dev libcrypt-dev"
 TEST_PKGS="python3 python3-botocore prometheus logrotate valgrind cppcheck clang curl openssl"
-BENCH_PKGS="wrk prometheus-node-exporter mtail time"
+BENCH_PKGS="wrk prometheus-node-exporter mtail time curl python3-botocore"
 
 say() { printf '==> %s\n' "$*" >&2; }
 
@@ -199,9 +199,11 @@ cmd_bench() {
     build release CFLAGS="-O2 -g"
     "$TOP/bench/run.sh" "$TOP/build/release/hostwatch"
     "$TOP/bench/logs.sh" "$TOP/build/release/hostwatch"
+    "$TOP/bench/formats.sh" "$TOP/build/release/hostwatch"
     /usr/bin/python3 "$TOP/bench/fsfo_latency.py" "$TOP/build/release/hostwatch" 200
     make -s -C "$TOP/build/release" bench/cw_encode
     "$TOP/build/release/bench/cw_encode" 300
+    /usr/bin/python3 "$TOP/bench/cw_steady.py" "$TOP/build/release/hostwatch" 130
 }
 
 case "${1:-}" in
