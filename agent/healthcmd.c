@@ -95,7 +95,7 @@ static int https_healthz(const char *listen, char *body, size_t blen)
         snprintf(body, blen, "cannot reach the HTTPS listener: %s\n", err);
         return 0;
     }
-    const struct aws_http_opts o = {.connect_timeout_ms = 3000, .timeout_ms = 3000};
+    const struct aws_http_opts o = {.connect_timeout_ms = 3000, .timeout_ms = 3000, .direct = 1};
     struct aws_http *h = aws_http_new(lib, &o);
     struct aws_http_resp r = {0};
     int status = 0;

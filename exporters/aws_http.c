@@ -134,6 +134,9 @@ static void set_common(struct aws_http *h, const char *method, const char *url,
     if (h->o.ca_file) {
         L->curl_easy_setopt(c, CURLOPT_CAINFO, h->o.ca_file);
     }
+    if (h->o.direct) {
+        L->curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    }
     L->curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     L->curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     L->curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp->body);

@@ -16,6 +16,7 @@ struct aws_http_opts {
     long timeout_ms;
     int tls_verify;      /* 1 unless a config key turned it off for a custom endpoint */
     const char *ca_file; /* NULL: the system store */
+    int direct;          /* 1: never through a proxy (the agent's own loopback listener) */
 };
 
 struct aws_http_resp {

@@ -105,6 +105,10 @@ def test_https_and_auth(t, a, cert):
     t.ok(r and r[0] == 200, "second user (SHA-crypt hash) accepted", r)
     h = run_bin(["health", "-c", a.config_path])
     t.ok(h.returncode == 0 and h.stdout == "ok\n", "hostwatch health over HTTPS", h)
+    dead = "http://127.0.0.1:%d" % hwtest.free_port()  # a proxy that is not there
+    h = run_bin(["health", "-c", a.config_path], env={"https_proxy": dead, "HTTPS_PROXY": dead})
+    t.ok(h.returncode == 0 and h.stdout == "ok\n",
+         "hostwatch health goes to its own listener directly, not through a proxy", h)
 
 
 def timed_401(port, cert, auth, n):
