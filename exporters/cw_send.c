@@ -10,6 +10,7 @@
 
 #include "cw_query.h"
 #include "log.h"
+#include "push.h"
 #include "sigv4.h"
 
 #define CW_SPOOL_KIND 1u
@@ -144,15 +145,7 @@ int cw_send_open(struct cw_exporter *st)
 
 void cw_send_close(struct cw_exporter *st)
 {
-    spool_close(st->spool);
-    st->spool = NULL;
-    aws_creds_free(st->creds);
-    st->creds = NULL;
-    aws_http_free(st->http);
-    aws_http_free(st->meta);
-    st->http = st->meta = NULL;
-    awslib_close(st->lib);
-    st->lib = NULL;
+    push_close_clients(&st->spool, &st->creds, &st->http, &st->meta, &st->lib);
 }
 
 /* Logs a cause once (per exporter lifetime), so a lasting problem is one line, not a flood. */

@@ -141,3 +141,17 @@ int push_first_time(struct push_logged *l, const char *cause)
     }
     return 1;
 }
+
+void push_close_clients(struct spool **spool, struct aws_cred_chain **creds,
+                        struct aws_http **http, struct aws_http **meta, struct awslib **lib)
+{
+    spool_close(*spool);
+    *spool = NULL;
+    aws_creds_free(*creds);
+    *creds = NULL;
+    aws_http_free(*http);
+    aws_http_free(*meta);
+    *http = *meta = NULL;
+    awslib_close(*lib);
+    *lib = NULL;
+}

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aws_credentials.h"
+#include "aws_http.h"
 #include "spool.h"
 
 struct push_thread {
@@ -50,5 +52,10 @@ enum push_outcome { PUSH_SENT, PUSH_RETRY, PUSH_REJECTED, PUSH_HOLD };
 void push_drain_spool(struct spool *sp, int max,
                       enum push_outcome (*send)(void *arg, const struct spool_entry *e),
                       void (*done)(void *arg, enum push_outcome o, uint64_t samples), void *arg);
+
+/* Closes what an AWS-speaking push exporter holds (any may be NULL) and NULLs each: the spool
+ * first, the library last, since the clients run on it. */
+void push_close_clients(struct spool **spool, struct aws_cred_chain **creds,
+                        struct aws_http **http, struct aws_http **meta, struct awslib **lib);
 
 #endif

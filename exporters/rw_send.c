@@ -406,19 +406,11 @@ int rw_send_open(struct rw_exporter *st)
 
 void rw_send_close(struct rw_exporter *st)
 {
-    spool_close(st->spool);
-    st->spool = NULL;
-    aws_creds_free(st->creds);
-    st->creds = NULL;
-    aws_http_free(st->http);
-    aws_http_free(st->meta);
-    st->http = st->meta = NULL;
+    push_close_clients(&st->spool, &st->creds, &st->http, &st->meta, &st->lib);
     for (size_t i = 0; i < st->nextra; i++) {
         free(st->extra[i]);
     }
     st->nextra = 0;
-    awslib_close(st->lib);
-    st->lib = NULL;
 }
 
 /* Loop thread: the sender's atomics into the shared self-metric families. */
