@@ -4,9 +4,12 @@
  *
  * The batch: 500 gauges (disk_used_percent-like: path, device, fstype labels, statistic sets
  * of 6 samples) and 500 counters (diskio_reads-like: name label), each with the three static
- * dimensions of an EC2 host in an Auto Scaling group: about 950 KB of query text, one body.
+ * dimensions of an EC2 host in an Auto Scaling group: about 930 KB of Query text (or 330 KB of
+ * JSON 1.0), one body.
  *
- * Usage: cw_encode [ROUNDS [BODY_FILE]]  (default 200); prints the median of each phase, and
+ * Usage: cw_encode [ROUNDS [PROTOCOL [BODY_FILE]]]  (default 200 rounds, PROTOCOL both): query,
+ * json, or both with their rounds interleaved (the order alternating), so that a busy phase of
+ * a shared machine weighs on both alike. Prints the median of each phase per protocol, and
  * writes the last round's first body (uncompressed) to BODY_FILE when given. */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +19,7 @@
 
 #include "exporters/awslib.h"
 #include "exporters/cw_batch.h"
+#include "exporters/cw_json.h"
 #include "exporters/cw_query.h"
 #include "exporters/sigv4.h"
 #include "registry.h"
@@ -36,6 +40,7 @@ struct bench {
     struct awslib *lib;
     size_t text_len, gz_len, ndatums, nbodies;
     const char *dump_path; /* the last round's first body goes there */
+    enum cw_proto proto;
 };
 
 static double cpu_ms(void)
@@ -102,14 +107,19 @@ static int bench_sample(struct bench *b, unsigned step)
     return rc;
 }
 
-/* Signs body as the exporter does (cw_send.c): host, content type and encoding. */
+/* Signs body as the exporter does (cw_send.c): host, content type and encoding, and JSON's
+ * target and query mode. */
 static int bench_sign(const struct bench *b, const struct hw_buf *body)
 {
+    const int json = b->proto == CW_PROTO_JSON;
     const struct sigv4_header sh[] = {
         {"host", "monitoring.eu-west-1.amazonaws.com"},
-        {"content-type", CW_QUERY_CONTENT_TYPE},
-        {"content-encoding", "gzip"}};
-    const struct sigv4_input in = {.method = "POST", .path = "/", .headers = sh, .nheaders = 3,
+        {"content-type", json ? CW_JSON_CONTENT_TYPE : CW_QUERY_CONTENT_TYPE},
+        {"content-encoding", "gzip"},
+        {"x-amz-target", CW_JSON_TARGET},
+        {"x-amzn-query-mode", "true"}};
+    const struct sigv4_input in = {.method = "POST", .path = "/", .headers = sh,
+                                   .nheaders = json ? 5 : 3,
                                    .payload = body->data, .payload_len = body->len,
                                    .region = "eu-west-1", .service = "monitoring",
                                    .amz_date = "20261122T010203Z", .access_key = "AKIDEXAMPLE",
@@ -124,7 +134,7 @@ static int bench_round(struct bench *b, unsigned round, double t[PH_N])
 {
     struct cw_datums d;
     struct cw_bodies bodies;
-    const struct cw_query_opts qo = {.ns = "CWAgent"};
+    const struct cw_query_opts qo = {.proto = b->proto, .ns = "CWAgent"};
     int rc = 0;
     cw_datums_init(&d);
     cw_bodies_init(&bodies);
@@ -178,6 +188,7 @@ static void report(const struct bench *b, double (*t)[PH_N], size_t rounds)
 {
     double *col = malloc(rounds * sizeof(*col));
     double med[PH_N];
+    printf("-- protocol %s\n", b->proto == CW_PROTO_JSON ? "json" : "query");
     for (int p = 0; col && p < PH_N; p++) {
         for (size_t r = 0; r < rounds; r++) {
             col[r] = t[r][p];
@@ -199,28 +210,47 @@ static void report(const struct bench *b, double (*t)[PH_N], size_t rounds)
     free(col);
 }
 
+static void bench_free(struct bench *b)
+{
+    cw_agg_free(b->agg);
+    hw_registry_free(b->reg);
+    if (b->lib) {
+        awslib_close(b->lib);
+    }
+}
+
 int main(int argc, char **argv)
 {
     const size_t rounds = argc > 1 ? (size_t)strtoul(argv[1], NULL, 10) : 200;
-    struct bench b;
-    memset(&b, 0, sizeof(b));
-    double(*t)[PH_N] = calloc(rounds + 1, sizeof(*t));
-    int rc = t && rounds > 0 ? bench_setup(&b) : -1;
+    const char *which = argc > 2 ? argv[2] : "both";
+    struct bench b[2];
+    size_t nb = strcmp(which, "both") == 0 ? 2 : 1;
+    memset(b, 0, sizeof(b));
+    b[0].proto = strcmp(which, "json") == 0 ? CW_PROTO_JSON : CW_PROTO_QUERY;
+    b[1].proto = CW_PROTO_JSON;
+    double(*t)[PH_N] = calloc(2 * (rounds + 1), sizeof(*t));
+    const int known = nb == 2 || strcmp(which, "query") == 0 || strcmp(which, "json") == 0;
+    int rc = t && rounds > 0 && known ? 0 : -1;
+    for (size_t k = 0; rc == 0 && k < nb; k++) {
+        rc = bench_setup(&b[k]);
+    }
     /* Round 0 only sets the counters' baselines and warms the caches. */
     for (size_t r = 0; rc == 0 && r <= rounds; r++) {
-        b.dump_path = r == rounds && argc > 2 ? argv[2] : NULL;
-        rc = bench_round(&b, (unsigned)r, t[r]);
+        for (size_t i = 0; rc == 0 && i < nb; i++) {
+            const size_t k = (r + i) % nb; /* the order alternates */
+            b[k].dump_path = r == rounds && k == 0 && argc > 3 ? argv[3] : NULL;
+            rc = bench_round(&b[k], (unsigned)r, t[k * (rounds + 1) + r]);
+        }
     }
-    if (rc == 0) {
-        report(&b, t + 1, rounds);
-    } else {
-        fprintf(stderr, "cw_encode: set-up or a round failed (%d)\n", rc);
+    for (size_t k = 0; rc == 0 && k < nb; k++) {
+        report(&b[k], t + k * (rounds + 1) + 1, rounds);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "cw_encode: bad arguments, or set-up or a round failed (%d)\n", rc);
     }
     free(t);
-    cw_agg_free(b.agg);
-    hw_registry_free(b.reg);
-    if (b.lib) {
-        awslib_close(b.lib);
+    for (size_t k = 0; k < nb; k++) {
+        bench_free(&b[k]);
     }
     return rc == 0 ? 0 : 1;
 }

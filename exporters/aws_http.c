@@ -105,6 +105,12 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
         char v[128];
         snprintf(v, sizeof(v), "%.*s", (int)(len - 5), p + 5);
         resp->server_date = aws_http_date_parse(v + strspn(v, " \t"));
+    } else if (len > 19 && len < 128 && strncasecmp(p, "x-amzn-query-error:", 19) == 0) {
+        char v[128]; /* curl's header text is not NUL-terminated */
+        snprintf(v, sizeof(v), "%.*s", (int)(len - 19), p + 19);
+        const char *s = v + strspn(v, " \t");
+        snprintf(resp->query_error, sizeof(resp->query_error), "%.*s",
+                 (int)strcspn(s, "\r\n"), s);
     }
     return len;
 }
@@ -166,6 +172,7 @@ int aws_http_request(struct aws_http *h, const char *method, const char *url,
     resp->transport_error = 0;
     resp->tls_error = 0;
     resp->server_date = 0;
+    resp->query_error[0] = '\0';
     resp->error[0] = '\0';
     resp->retry_after_s = 0;
     for (size_t i = 0; i < nheaders; i++) {

@@ -26,6 +26,7 @@ struct aws_http_resp {
     int tls_error;       /* the TLS handshake or the certificate check failed */
     long long server_date; /* the answer's Date header (Unix seconds); 0 without one */
     long retry_after_s;  /* the answer's Retry-After in seconds (delta or date), 0 without */
+    char query_error[96]; /* x-amzn-query-error ("Code;Sender", JSON 1.0 answers), "" without */
     char error[256];     /* what went wrong, for the log */
 };
 

@@ -15,6 +15,8 @@
 #include "log.h"
 
 static const char *const gauge_choices[] = {"statistics", "last", NULL};
+/* In enum cw_proto's order. */
+static const char *const protocol_choices[] = {"query", "json", NULL};
 
 static const struct hw_opt spool_opts[] = {
     {.key = "dir", .type = HW_OPT_STRING, .offset = offsetof(struct cw_spool_conf, dir),
@@ -49,6 +51,9 @@ static const struct hw_opt cw_opts[] = {
     {.key = "gauge", .type = HW_OPT_ENUM, .def = "statistics",
      .offset = offsetof(struct cw_conf, gauge_mode), .choices = gauge_choices,
      .help = "gauges as a statistic set over the interval, or the last value"},
+    {.key = "protocol", .type = HW_OPT_ENUM, .def = "query",
+     .offset = offsetof(struct cw_conf, protocol), .choices = protocol_choices,
+     .help = "PutMetricData wire protocol: query (form-encoded) or json (AWS JSON 1.0, smaller)"},
     {.key = "spool", .type = HW_OPT_OBJECT, .offset = offsetof(struct cw_conf, spool),
      .sub = spool_opts, .help = "on-disk spool for batches that could not be delivered"},
     {.key = "dry_run", .type = HW_OPT_BOOL, .def = "false",
@@ -502,7 +507,7 @@ int cw_print_bodies(const struct cw_conf *c, const struct hw_snapshot *snap, FIL
             st.dims[st.ndims++].value = strdup(v);
         }
     }
-    const struct cw_query_opts qo = {.ns = c->namespace_};
+    const struct cw_query_opts qo = {.proto = (enum cw_proto)c->protocol, .ns = c->namespace_};
     if (st.dims && cw_make_agg(&st, &agg) == 0 && cw_agg_observe(agg, snap) == 0 &&
         cw_agg_flush(agg, snap->timestamp_ms, &d) == 0 &&
         cw_query_encode(&qo, d.v, d.n, &b) == 0) {

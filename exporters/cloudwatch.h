@@ -26,6 +26,7 @@ struct cw_conf {
     json_t *aggregation_dimensions; /* array of arrays of names (validated) */
     struct hw_strlist metrics;
     int gauge_mode; /* 0 statistics, 1 last */
+    int protocol;   /* enum cw_proto: 0 query, 1 json */
     struct cw_spool_conf spool;
     int dry_run;
     int64_t max_retries;

@@ -2,29 +2,13 @@
  * hw_fmt_double, several times faster, without libm. */
 #include "cw_query.h"
 
+#include "cw_enc_int.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Copies of the encoder's two writers, for the formatter alone. */
-static void cw_w(char **w, const char *s, size_t n)
-{
-    memcpy(*w, s, n);
-    *w += n;
-}
-
-static void cw_w_u64(char **w, uint64_t v)
-{
-    char tmp[24];
-    size_t i = sizeof(tmp);
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    cw_w(w, tmp + i, sizeof(tmp) - i);
-}
 
 static const double cw_p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,

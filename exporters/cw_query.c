@@ -1,9 +1,12 @@
-/* CloudWatch datums, the service's limits and the PutMetricData query-protocol encoding. */
+/* CloudWatch datums, the service's limits, the PutMetricData query-protocol encoding, and the
+ * packing of members into bodies that the JSON 1.0 encoder (cw_json.c) shares. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memrchr */
 #endif
 
 #include "cw_query.h"
+
+#include "cw_enc_int.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -15,7 +18,6 @@
 #include <time.h>
 
 #define CW_ARENA_BLK 65536
-#define CW_NONE SIZE_MAX
 #define CW_HEADER "Action=PutMetricData&Version=2010-08-01&Namespace="
 #define CW_MEMBER "&MetricData.member.#." /* '#': the member index, filled in per body */
 
@@ -190,44 +192,10 @@ int cw_datum_valid(const struct cw_datum *d)
 
 /* ---- form encoding ---------------------------------------------------------------------- */
 
-/* One MetricData member (or a part of a large distribution) encoded with '#' in place of its
- * index, so packing can size it at any position and writing only substitutes digits. */
-struct cw_piece {
-    size_t off, len; /* in the fragment buffer */
-    size_t nidx;     /* '#' occurrences */
-    int64_t ts;
-    size_t next; /* next piece of the same body, CW_NONE at the end */
-};
-
-struct cw_bin {
-    size_t bytes, count, first, last;
-};
-
-struct cw_enc {
-    size_t max_body, max_datums, max_values, header_len;
-    int gzip, level;
-    struct hw_buf frag;
-    struct cw_piece *p;
-    size_t np, capp;
-    struct cw_bin *bins;
-    size_t nbins, capbins;
-    int64_t ts_ms; /* the timestamp text cached in ts */
-    char ts[48];
-    size_t tslen;
-};
-
 static int cw_unreserved(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
            c == '.' || c == '_' || c == '~';
-}
-
-/* Member text is written through a cursor into memory reserved for the whole member
- * beforehand (cw_piece_bound), so the hot path makes no size checks. */
-static void cw_w(char **w, const char *s, size_t n)
-{
-    memcpy(*w, s, n);
-    *w += n;
 }
 
 /* RFC 3986: everything but the unreserved characters is percent-encoded (3 bytes at most). */
@@ -247,17 +215,6 @@ static void cw_w_enc(char **w, const char *s)
         }
     }
     *w = o;
-}
-
-static void cw_w_u64(char **w, uint64_t v)
-{
-    char tmp[24];
-    size_t i = sizeof(tmp);
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    cw_w(w, tmp + i, sizeof(tmp) - i);
 }
 
 /* Shortest round-trip text; the exponent's '+' (1e+300) must not read as a space. */
@@ -297,7 +254,6 @@ static int cw_w_ts(struct cw_enc *e, char **w, int64_t ms)
     return 0;
 }
 
-#define CW_LIT(s) s, sizeof(s) - 1
 #define CW_PARAM_MAX 96 /* "&MetricData.member.#." + the longest field, index and "=" */
 
 /* Starts the parameter MetricData.member.#.<field>[<k><sub>]= . */
@@ -377,9 +333,12 @@ static int cw_piece_add(struct cw_enc *e, const struct cw_datum *d, size_t off, 
     }
     cw_w_member(&w, &ni, CW_LIT("StorageResolution"), 0, NULL);
     cw_w_u64(&w, (uint64_t)d->storage_resolution);
-    if (rc != 0) {
-        return rc;
-    }
+    return rc != 0 ? rc : cw_enc_piece_commit(e, w, ni, d->timestamp_ms);
+}
+
+int cw_enc_piece_commit(struct cw_enc *e, char *w, size_t nidx, int64_t ts)
+{
+    struct hw_buf *b = &e->frag;
     const size_t start = b->len;
     b->len = (size_t)(w - b->data);
     b->data[b->len] = '\0';
@@ -393,7 +352,7 @@ static int cw_piece_add(struct cw_enc *e, const struct cw_datum *d, size_t off, 
         e->capp = cap;
     }
     e->p[e->np++] = (struct cw_piece){
-        .off = start, .len = b->len - start, .nidx = ni, .ts = d->timestamp_ms, .next = CW_NONE};
+        .off = start, .len = b->len - start, .nidx = nidx, .ts = ts, .next = CW_NONE};
     return 0;
 }
 
@@ -446,7 +405,7 @@ static int cw_open(struct cw_enc *e, size_t i)
         e->bins = v;
         e->capbins = cap;
     }
-    e->bins[e->nbins] = (struct cw_bin){e->header_len, 0, CW_NONE, CW_NONE};
+    e->bins[e->nbins] = (struct cw_bin){e->header_len + e->tail, 0, CW_NONE, CW_NONE};
     if (!cw_fits(e, &e->bins[e->nbins], &e->p[i])) {
         return -EMSGSIZE;
     }
@@ -518,7 +477,7 @@ static int cw_pack(struct cw_enc *e)
     for (size_t i = 0; i < e->np; i++) {
         bytes += e->p[i].len;
     }
-    const size_t room = e->max_body - e->header_len;
+    const size_t room = e->max_body - e->header_len - e->tail;
     size_t lower = (e->np + e->max_datums - 1) / e->max_datums;
     lower = room && (bytes + room - 1) / room > lower ? (bytes + room - 1) / room : lower;
     int rc = cw_pack_next_fit(e);
@@ -563,7 +522,7 @@ static char *cw_put_piece_back(const char *src, const struct cw_piece *p, size_t
     cw_w_u64(&nw, pos);
     const size_t nd = (size_t)(nw - num);
     const char *f = src + p->off, *end = f + p->len;
-    for (const char *h; (h = memrchr(f, '#', (size_t)(end - f))); end = h) {
+    for (const char *h; p->nidx && (h = memrchr(f, '#', (size_t)(end - f))); end = h) {
         const size_t tail = (size_t)(end - h - 1);
         w_end -= tail;
         memmove(w_end, h + 1, tail);
@@ -617,7 +576,12 @@ static int cw_write_body(struct cw_enc *e, const struct cw_bin *bin, struct cw_b
         memcpy(t->data, e->frag.data, e->header_len);
     }
     const char *src = in_place ? t->data : e->frag.data;
-    int rc = cw_put_bin(e, bin, src, t->data + e->header_len, t->data + bin->bytes, body);
+    char *end = t->data + bin->bytes - e->tail;
+    int rc = cw_put_bin(e, bin, src, t->data + e->header_len, end, body);
+    if (e->tail) { /* JSON: the last member's ',' closes the array, then the object */
+        end[-1] = ']';
+        end[0] = '}';
+    }
     t->len = bin->bytes;
     t->data[t->len] = '\0';
     body->ndatums = bin->count;
@@ -651,7 +615,8 @@ static int cw_encode_pieces(struct cw_enc *e, const struct cw_datum *d, size_t n
         const size_t nv = d[i].kind == CW_DIST ? d[i].nvalues : 0;
         for (size_t off = 0; rc == 0 && (off == 0 || off < nv); off += e->max_values) {
             const size_t part = nv - off < e->max_values ? nv - off : e->max_values;
-            rc = cw_piece_add(e, &d[i], off, part);
+            rc = e->proto == CW_PROTO_JSON ? cw_json_piece_add(e, &d[i], off, part)
+                                           : cw_piece_add(e, &d[i], off, part);
         }
     }
     return rc;
@@ -684,24 +649,31 @@ int cw_query_encode(const struct cw_query_opts *o, const struct cw_datum *d, siz
     struct cw_enc e = {.max_body = o->max_body ? o->max_body : CW_QUERY_DEFAULT_MAX_BODY,
                        .max_datums = o->max_datums ? o->max_datums : CW_QUERY_MAX_DATUMS,
                        .max_values = o->max_values ? o->max_values : CW_QUERY_MAX_VALUES,
+                       .tail = o->proto == CW_PROTO_JSON,
+                       .proto = o->proto,
                        .gzip = o->gzip,
                        .level = o->gzip_level};
     const size_t n0 = out->n;
     size_t dropped = 0;
     if (!cw_ns_valid(o->ns) || e.max_datums > CW_QUERY_MAX_DATUMS ||
-        e.max_values > CW_QUERY_MAX_VALUES || o->gzip_level < 0 || o->gzip_level > 9) {
+        e.max_values > CW_QUERY_MAX_VALUES || o->gzip_level < 0 || o->gzip_level > 9 ||
+        (o->proto != CW_PROTO_QUERY && o->proto != CW_PROTO_JSON)) {
         return -EINVAL;
     }
     hw_buf_init(&e.frag);
-    const size_t guess = (n < 2000 ? n : 2000) * 512 + 4 * CW_MAX_NAME_LEN; /* spares regrowth */
+    const size_t guess = (n < 2000 ? n : 2000) * 512 + 6 * CW_MAX_NAME_LEN + 64; /* spares regrowth */
     int rc = hw_buf_reserve(&e.frag, guess) == 0 ? 0 : -ENOMEM;
     if (rc == 0) {
         char *w = e.frag.data;
-        cw_w(&w, CW_LIT(CW_HEADER));
-        cw_w_enc(&w, o->ns);
+        if (e.proto == CW_PROTO_JSON) {
+            cw_json_header(&w, o->ns);
+        } else {
+            cw_w(&w, CW_LIT(CW_HEADER));
+            cw_w_enc(&w, o->ns);
+        }
         e.header_len = e.frag.len = (size_t)(w - e.frag.data);
     }
-    if (rc == 0 && e.header_len >= e.max_body) {
+    if (rc == 0 && e.header_len + e.tail >= e.max_body) {
         rc = -EMSGSIZE;
     }
     if (rc == 0 && (rc = cw_encode_pieces(&e, d, n, &dropped)) == 0 && e.np) {

@@ -87,7 +87,14 @@ int cw_datum_valid(const struct cw_datum *d);
 
 /* ---- encoding --------------------------------------------------------------------------- */
 
+/* The wire protocol of the bodies: the Query form (the default) or AWS JSON 1.0. */
+enum cw_proto {
+    CW_PROTO_QUERY,
+    CW_PROTO_JSON,
+};
+
 struct cw_query_opts {
+    enum cw_proto proto;
     const char *ns;    /* Namespace, 1..255 bytes, not starting with ':' */
     size_t max_body;   /* bytes per body before gzip; 0: CW_QUERY_DEFAULT_MAX_BODY */
     size_t max_datums; /* 0: CW_QUERY_MAX_DATUMS */
@@ -97,7 +104,7 @@ struct cw_query_opts {
 };
 
 struct cw_body {
-    struct hw_buf text; /* the form-encoded body */
+    struct hw_buf text; /* the form-encoded (or JSON) body */
     struct hw_buf gz;   /* its gzip form when opts.gzip, else empty */
     size_t ndatums;     /* MetricData members */
     int64_t oldest_ms;  /* smallest Timestamp in the body (spool expiry) */

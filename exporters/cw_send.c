@@ -8,12 +8,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cw_json.h"
 #include "cw_query.h"
 #include "log.h"
 #include "push.h"
 #include "sigv4.h"
 
-#define CW_SPOOL_KIND 1u
+/* A spool entry's kind: its low byte the protocol of the body, the rest its datapoint count.
+ * Entries spooled before the JSON protocol existed are all Query. */
+#define CW_SPOOL_KIND SPOOL_KIND_CLOUDWATCH_QUERY_GZIP
+#define CW_SPOOL_KIND_JSON SPOOL_KIND_CLOUDWATCH_JSON_GZIP
 #define CW_MAX_AGE_MS (14LL * 86400 * 1000 - 3600 * 1000) /* the service keeps 2 weeks */
 
 enum cw_outcome { CW_SENT, CW_RETRY, CW_REJECTED, CW_HOLD };
@@ -207,10 +211,15 @@ static void cw_auth_refused(struct cw_exporter *st, const struct aws_http_resp *
 
 /* What an answer (or its absence) means for the batch: sent, retried, kept or dropped. */
 static enum cw_outcome cw_judge(struct cw_exporter *st, int rc, const struct aws_http_resp *r,
-                                const struct aws_creds *c)
+                                const struct aws_creds *c, enum cw_proto proto)
 {
     char code[64], msg[512], text[1400];
-    aws_http_error_code(r, code, sizeof(code), msg, sizeof(msg));
+    if (proto == CW_PROTO_JSON) {
+        cw_json_error_code(r->body.data, r->body.len, r->query_error, code, sizeof(code), msg,
+                           sizeof(msg));
+    } else {
+        aws_http_error_code(r, code, sizeof(code), msg, sizeof(msg));
+    }
     if (rc != 0 && r->tls_error) {
         atomic_fetch_add(&st->stats.req_error, 1);
         snprintf(text, sizeof(text), "TLS connection to %.1000s failed; for an endpoint with a "
@@ -219,9 +228,9 @@ static enum cw_outcome cw_judge(struct cw_exporter *st, int rc, const struct aws
         log_once(st, "TLS", text, 0, r->error);
         return CW_HOLD; /* retrying at once cannot change a certificate */
     }
-    if (rc != 0 || r->status >= 500 || strcmp(code, "Throttling") == 0) {
-        atomic_fetch_add(strcmp(code, "Throttling") == 0 ? &st->stats.req_throttled
-                                                         : &st->stats.req_error, 1);
+    const int throttled = strncmp(code, "Throttling", 10) == 0; /* ThrottlingException too */
+    if (rc != 0 || r->status >= 500 || throttled) {
+        atomic_fetch_add(throttled ? &st->stats.req_throttled : &st->stats.req_error, 1);
         return CW_RETRY;
     }
     if (r->status == 200) {
@@ -245,8 +254,9 @@ static enum cw_outcome cw_judge(struct cw_exporter *st, int rc, const struct aws
     return CW_REJECTED;
 }
 
-/* One signed POST; the outcome decides retry, spool or drop. */
-static enum cw_outcome cw_post(struct cw_exporter *st, const void *body, size_t len)
+/* One signed POST of a body in protocol proto; the outcome decides retry, spool or drop. */
+static enum cw_outcome cw_post(struct cw_exporter *st, const void *body, size_t len,
+                               enum cw_proto proto)
 {
     struct aws_creds c;
     char err[3600], date[SIGV4_DATE_LEN + 1], hauth[SIGV4_AUTH_MAX + 32], hdate[64],
@@ -258,12 +268,15 @@ static enum cw_outcome cw_post(struct cw_exporter *st, const void *body, size_t 
     if (sigv4_amz_date(time(NULL), date) != 0) {
         return CW_HOLD; /* the clock is beyond year 9999: nothing sensible to sign */
     }
+    const int json = proto == CW_PROTO_JSON;
     const struct sigv4_header sh[] = {
         {"host", st->host},
-        {"content-type", "application/x-www-form-urlencoded; charset=utf-8"},
-        {"content-encoding", "gzip"}};
+        {"content-type", json ? CW_JSON_CONTENT_TYPE : CW_QUERY_CONTENT_TYPE},
+        {"content-encoding", "gzip"},
+        {"x-amz-target", CW_JSON_TARGET},
+        {"x-amzn-query-mode", "true"}};
     const struct sigv4_input in = {.method = "POST", .path = st->path, .headers = sh,
-                                   .nheaders = 3, .payload = body, .payload_len = len,
+                                   .nheaders = json ? 5 : 3, .payload = body, .payload_len = len,
                                    .region = st->region, .service = "monitoring",
                                    .amz_date = date, .access_key = c.access_key,
                                    .secret_key = c.secret_key,
@@ -278,11 +291,23 @@ static enum cw_outcome cw_post(struct cw_exporter *st, const void *body, size_t 
     snprintf(hdate, sizeof(hdate), "X-Amz-Date: %s", date);
     snprintf(hhost, sizeof(hhost), "Host: %s", st->host);
     snprintf(htok, sizeof(htok), "X-Amz-Security-Token: %s", c.token);
-    const char *h[] = {hhost, "Content-Type: application/x-www-form-urlencoded; charset=utf-8",
-                       "Content-Encoding: gzip", hdate, hauth, htok};
+    const char *h[8];
+    size_t nh = 0;
+    h[nh++] = hhost;
+    h[nh++] = json ? "Content-Type: " CW_JSON_CONTENT_TYPE : "Content-Type: " CW_QUERY_CONTENT_TYPE;
+    h[nh++] = "Content-Encoding: gzip";
+    h[nh++] = hdate;
+    h[nh++] = hauth;
+    if (c.token[0]) {
+        h[nh++] = htok;
+    }
+    if (json) {
+        h[nh++] = "X-Amz-Target: " CW_JSON_TARGET;
+        h[nh++] = "x-amzn-query-mode: true";
+    }
     struct aws_http_resp r = {0};
-    int rc = aws_http_request(st->http, "POST", st->url, h, c.token[0] ? 6 : 5, body, len, &r);
-    enum cw_outcome o = cw_judge(st, rc, &r, &c);
+    int rc = aws_http_request(st->http, "POST", st->url, h, nh, body, len, &r);
+    enum cw_outcome o = cw_judge(st, rc, &r, &c, proto);
     if (rc != 0) {
         hw_debug("cloudwatch", "request failed", "error=\"%s\"", r.error);
     }
@@ -312,11 +337,12 @@ static int cw_backoff(struct cw_exporter *st, int attempt)
     return stop ? -1 : 0;
 }
 
-static enum cw_outcome cw_post_retrying(struct cw_exporter *st, const void *body, size_t len)
+static enum cw_outcome cw_post_retrying(struct cw_exporter *st, const void *body, size_t len,
+                                        enum cw_proto proto)
 {
     enum cw_outcome o = CW_RETRY;
     for (int attempt = 0; attempt <= st->conf->max_retries; attempt++) {
-        o = cw_post(st, body, len);
+        o = cw_post(st, body, len, proto);
         if (o != CW_RETRY || attempt == st->conf->max_retries || cw_backoff(st, attempt) != 0) {
             break;
         }
@@ -324,10 +350,12 @@ static enum cw_outcome cw_post_retrying(struct cw_exporter *st, const void *body
     return o;
 }
 
-static void cw_spool_or_drop(struct cw_exporter *st, const struct cw_body *b)
+static void cw_spool_or_drop(struct cw_exporter *st, const struct cw_body *b, enum cw_proto proto)
 {
-    /* The kind carries the datapoint count, so a batch sent later from the spool is counted. */
-    uint32_t kind = CW_SPOOL_KIND | (uint32_t)(b->ndatums << 8);
+    /* The kind carries the protocol, so a replay after a protocol change is still sent as it
+     * was encoded, and the datapoint count, so a batch sent later from the spool is counted. */
+    const uint32_t kind = (proto == CW_PROTO_JSON ? CW_SPOOL_KIND_JSON : CW_SPOOL_KIND) |
+                          (uint32_t)(b->ndatums << 8);
     if (st->spool && spool_push(st->spool, b->gz.data, b->gz.len, b->oldest_ms, kind) == 0) {
         atomic_fetch_add(&st->stats.dp_spooled, b->ndatums);
     } else {
@@ -338,7 +366,8 @@ static void cw_spool_or_drop(struct cw_exporter *st, const struct cw_body *b)
 void cw_send_datums(struct cw_exporter *st, const struct cw_datums *d)
 {
     struct cw_bodies bodies;
-    const struct cw_query_opts qo = {.ns = st->conf->namespace_, .gzip = 1};
+    const enum cw_proto proto = (enum cw_proto)st->conf->protocol;
+    const struct cw_query_opts qo = {.proto = proto, .ns = st->conf->namespace_, .gzip = 1};
     cw_bodies_init(&bodies);
     if (cw_query_encode(&qo, d->v, d->n, &bodies) != 0) {
         atomic_fetch_add(&st->stats.dp_dropped, d->n);
@@ -357,13 +386,13 @@ void cw_send_datums(struct cw_exporter *st, const struct cw_datums *d)
         /* With older batches waiting, new ones queue behind them: delivery stays in order. */
         enum cw_outcome o = (st->spool && spool_stats(st->spool)->entries > 0)
                                 ? CW_HOLD
-                                : cw_post_retrying(st, b->gz.data, b->gz.len);
+                                : cw_post_retrying(st, b->gz.data, b->gz.len, proto);
         if (o == CW_SENT) {
             atomic_fetch_add(&st->stats.dp_sent, b->ndatums);
         } else if (o == CW_REJECTED) {
             atomic_fetch_add(&st->stats.dp_dropped, b->ndatums);
         } else {
-            cw_spool_or_drop(st, b);
+            cw_spool_or_drop(st, b, proto);
         }
     }
     if (bodies.dropped) {
@@ -387,7 +416,9 @@ void cw_send_drain_spool(struct cw_exporter *st)
         if (spool_peek(st->spool, &e) != 1) {
             break;
         }
-        enum cw_outcome o = cw_post(st, e.data, e.len);
+        const enum cw_proto proto =
+            (e.kind & 0xffu) == CW_SPOOL_KIND_JSON ? CW_PROTO_JSON : CW_PROTO_QUERY;
+        enum cw_outcome o = cw_post(st, e.data, e.len, proto);
         if (o == CW_SENT) {
             atomic_fetch_add(&st->stats.dp_sent, e.kind >> 8);
         } else if (o == CW_REJECTED) {

@@ -48,8 +48,9 @@
 #define SPOOL_SEQ_BLOCK 1024u
 
 /* Entry kinds, kept in one place so exporters never collide. */
-#define SPOOL_KIND_CLOUDWATCH_QUERY_GZIP 1u
+#define SPOOL_KIND_CLOUDWATCH_QUERY_GZIP 1u /* low byte; the datapoint count above it */
 #define SPOOL_KIND_REMOTE_WRITE_SNAPPY 2u /* low byte; the sample count above it */
+#define SPOOL_KIND_CLOUDWATCH_JSON_GZIP 3u /* low byte; the datapoint count above it */
 
 struct spool;
 

@@ -2,13 +2,15 @@
  * values as raw doubles). Every body must respect its limits, hold exactly the members it
  * claims, contain only form-encoding characters, and account for every datum (encoded or
  * dropped). A gzipped body must inflate back to its text. Each raw double must also format to
- * text that reads back exactly. */
+ * text that reads back exactly. A bit of the input picks AWS JSON 1.0 instead: each body must then
+ * parse as JSON with exactly its MetricData members. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <zlib.h>
 
 #include "exporters/cw_query.h"
@@ -113,6 +115,25 @@ static int fuzz_gunzip_equal(const struct hw_buf *gz, const char *text, size_t l
     return ok;
 }
 
+/* 1 when a JSON body parses and holds n MetricData members. */
+static int fuzz_json_ok(const struct hw_buf *t, size_t n)
+{
+    json_t *doc = json_loadb(t->data, t->len, 0, NULL);
+    const char *ns = json_string_value(json_object_get(doc, "Namespace"));
+    const int ok = doc && json_array_size(json_object_get(doc, "MetricData")) == n && ns &&
+                   strcmp(ns, "Fuzz/NS") == 0;
+    json_decref(doc);
+    return ok;
+}
+
+/* The Query form's own alphabet and member count. */
+static int fuzz_form_ok(const struct hw_buf *t, size_t n)
+{
+    return strspn(t->data, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                           "0123456789-._~%&=") == t->len &&
+           fuzz_count(t->data, ".MetricName=") == n;
+}
+
 static void fuzz_check(const struct cw_query_opts *o, const struct cw_datum *d, size_t n,
                        const struct cw_bodies *b)
 {
@@ -129,9 +150,8 @@ static void fuzz_check(const struct cw_query_opts *o, const struct cw_datum *d, 
         const struct cw_body *x = &b->v[i];
         if (x->text.len > o->max_body || x->ndatums > o->max_datums || x->ndatums == 0 ||
             strlen(x->text.data) != x->text.len ||
-            strspn(x->text.data, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                 "0123456789-._~%&=") != x->text.len ||
-            fuzz_count(x->text.data, ".MetricName=") != x->ndatums ||
+            !(o->proto == CW_PROTO_JSON ? fuzz_json_ok(&x->text, x->ndatums)
+                                        : fuzz_form_ok(&x->text, x->ndatums)) ||
             (o->gzip && !fuzz_gunzip_equal(&x->gz, x->text.data, x->text.len))) {
             __builtin_trap();
         }
@@ -157,8 +177,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct cw_query_opts o = {.ns = "Fuzz/NS",
                               .max_body = 2000 + (size_t)fuzz_byte(&in) * 400,
                               .max_datums = 1 + fuzz_byte(&in) % 20,
-                              .max_values = 1 + fuzz_byte(&in) % 150,
-                              .gzip = fuzz_byte(&in) % 4 == 0};
+                              .max_values = 1 + fuzz_byte(&in) % 150};
+    const uint8_t g = fuzz_byte(&in);
+    o.gzip = g % 4 == 0;
+    o.proto = (g & 0x10) ? CW_PROTO_JSON : CW_PROTO_QUERY;
     size_t n = 0;
     while (in.p < in.end && n < FUZZ_MAX_DATUMS) {
         fuzz_datum(&in, &d[n], dims + n * FUZZ_MAX_DIMS, vals + n * 2 * FUZZ_MAX_VALUES, &cur);

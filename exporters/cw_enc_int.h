@@ -1,0 +1,70 @@
+/* The encoder state shared by the PutMetricData protocols (cw_query.c: Query, cw_json.c: AWS
+ * JSON 1.0): each datum becomes one piece of text, the packing into bodies at the service
+ * limits and the writing of the bodies are the same for both. Internal to the encoders. */
+#ifndef HW_CW_ENC_INT_H
+#define HW_CW_ENC_INT_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "cw_query.h"
+
+#define CW_NONE SIZE_MAX
+#define CW_LIT(s) s, sizeof(s) - 1
+
+/* One MetricData member (or a part of a large distribution). Query members carry '#' in place
+ * of their index (nidx of them), so packing can size them at any position; JSON members have
+ * none and end with ','. */
+struct cw_piece {
+    size_t off, len; /* in the fragment buffer */
+    size_t nidx;     /* '#' occurrences */
+    int64_t ts;
+    size_t next; /* next piece of the same body, CW_NONE at the end */
+};
+
+struct cw_bin {
+    size_t bytes, count, first, last;
+};
+
+struct cw_enc {
+    size_t max_body, max_datums, max_values, header_len;
+    size_t tail; /* bytes a body has beyond header and pieces: JSON's closing "}" */
+    enum cw_proto proto;
+    int gzip, level;
+    struct hw_buf frag;
+    struct cw_piece *p;
+    size_t np, capp;
+    struct cw_bin *bins;
+    size_t nbins, capbins;
+    int64_t ts_ms; /* the timestamp text cached in ts */
+    char ts[48];
+    size_t tslen;
+};
+
+/* Member text is written through a cursor into memory reserved for the whole member
+ * beforehand, so the hot path makes no size checks. */
+static inline void cw_w(char **w, const char *s, size_t n)
+{
+    memcpy(*w, s, n);
+    *w += n;
+}
+
+static inline void cw_w_u64(char **w, uint64_t v)
+{
+    char tmp[24];
+    size_t i = sizeof(tmp);
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    cw_w(w, tmp + i, sizeof(tmp) - i);
+}
+
+/* Records the text from e->frag.len to w as a piece with nidx '#'; 0 or -ENOMEM. */
+int cw_enc_piece_commit(struct cw_enc *e, char *w, size_t nidx, int64_t ts);
+/* The JSON member of d's values [off, off + nv) appended to e->frag as a piece. */
+int cw_json_piece_add(struct cw_enc *e, const struct cw_datum *d, size_t off, size_t nv);
+/* Writes {"Namespace":"<ns>","MetricData":[ at *w. */
+void cw_json_header(char **w, const char *ns);
+
+#endif
