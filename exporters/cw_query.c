@@ -137,6 +137,31 @@ static int cw_ascii_text(const char *s, size_t max)
     return n > 0 && !blank;
 }
 
+/* Well-formed UTF-8 (RFC 3629: shortest forms, no surrogates, at most U+10FFFF): a metric
+ * name that is not cannot be carried by a JSON body, and the service refuses it in any form. */
+static int cw_utf8_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        const unsigned c = *p;
+        const size_t n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2
+                                                            : c >= 0xf0 && c <= 0xf4 ? 3 : 4;
+        if (n == 4) {
+            return 0;
+        }
+        /* the second byte's range excludes overlong forms, surrogates and > U+10FFFF */
+        const unsigned lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
+        const unsigned hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+        for (size_t i = 1; i <= n; i++) {
+            if (p[i] < (i == 1 ? lo : 0x80) || p[i] > (i == 1 ? hi : 0xbf)) {
+                return 0;
+            }
+        }
+        p += n + 1;
+    }
+    return 1;
+}
+
 int cw_dim_name_valid(const char *s)
 {
     return s[0] != ':' && cw_ascii_text(s, CW_MAX_NAME_LEN);
@@ -179,7 +204,7 @@ int cw_datum_valid(const struct cw_datum *d)
     const size_t len = d->name ? strlen(d->name) : 0;
     if (len == 0 || len > CW_MAX_NAME_LEN || d->ndims > CW_MAX_DIMS ||
         (d->unit && !cw_unit_find(d->unit)) || d->timestamp_ms < 0 ||
-        (d->storage_resolution != 1 && d->storage_resolution != 60)) {
+        (d->storage_resolution != 1 && d->storage_resolution != 60) || !cw_utf8_valid(d->name)) {
         return 0;
     }
     for (size_t i = 0; i < d->ndims; i++) {

@@ -82,7 +82,8 @@ int cw_dim_name_valid(const char *s);
 int cw_dim_value_valid(const char *s);
 /* Finite, and 0 or a magnitude within 2^-360 .. 2^360. */
 int cw_value_valid(double v);
-/* 1 when the service would accept d (names, dimensions, values, unit, resolution). */
+/* 1 when the service would accept d (names, dimensions, values, unit, resolution; the metric
+ * name 1..255 bytes of well-formed UTF-8). */
 int cw_datum_valid(const struct cw_datum *d);
 
 /* ---- encoding --------------------------------------------------------------------------- */

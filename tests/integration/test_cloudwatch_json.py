@@ -1,7 +1,7 @@
 """The CloudWatch exporter with `"protocol": "json"` (AWS JSON 1.0) against the local fake AWS,
 which verifies every signature with botocore and decodes and validates every body against
 botocore's CloudWatch model: values delivered, throttling retried, a validation error dropped
-and counted, AccessDenied reported, and the spool replayed after an outage, also across a
+and counted, AccessDenied and RequestExpired reported, and the spool replayed after an outage, also across a
 restart that switches the protocol (each batch is sent as it was encoded)."""
 import contextlib
 import json
@@ -134,6 +134,23 @@ def test_access_denied(t):
                  "after the policy is fixed every line is delivered once", fake.counts())
 
 
+def test_clock_skew(t):
+    """RequestExpired in JSON (x-amzn-query-error): the skew is logged, the batches kept."""
+    with FakeAWS() as fake:
+        with json_agent(fake, metrics=["lines_total"]) as (a, log):
+            a.start()
+            fake.set_clock_offset(1000)
+            n = write_lines(log, 1, 5)
+            t.ok(wait_until(lambda: "local clock is 16m40s behind the server" in a.read_log() or
+                            "local clock is 16m39s behind the server" in a.read_log(), 10),
+                 "RequestExpired: the log states the skew", a.read_log()[-1500:])
+            t.ok(wait_until(lambda: a.metrics().get(DP % "spooled", 0) >= 5, 10), "spooled")
+            fake.set_clock_offset(0)
+            n = write_lines(log, n, 3)
+            t.ok(wait_until(lambda: delivered(fake) == float(n - 1), 15),
+                 "once the clocks agree every line is delivered once", fake.counts())
+
+
 def test_outage_spool_protocol_switch(t):
     """Batches spooled as JSON during an outage are replayed as JSON after a restart that
     switches the exporter to the Query protocol; every line counted exactly once."""
@@ -169,7 +186,7 @@ def main():
     if FakeAWS is None or not os.path.exists("/usr/lib/python3/dist-packages/botocore"):
         t.skip("cloudwatch exporter", "python3-botocore not installed")
         t.run([])
-    t.run([test_delivery, test_throttling_and_validation, test_access_denied,
+    t.run([test_delivery, test_throttling_and_validation, test_access_denied, test_clock_skew,
            test_outage_spool_protocol_switch])
 
 
