@@ -89,15 +89,22 @@ void hw_buf_printf(struct hw_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
-void hw_buf_put_u64(struct hw_buf *b, unsigned long long v)
+size_t hw_fmt_u64(char out[HW_U64_LEN], uint64_t v)
 {
-    char tmp[24];
+    char tmp[HW_U64_LEN];
     size_t i = sizeof(tmp);
     do {
         tmp[--i] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    hw_buf_append(b, tmp + i, sizeof(tmp) - i);
+    memcpy(out, tmp + i, sizeof(tmp) - i);
+    return sizeof(tmp) - i;
+}
+
+void hw_buf_put_u64(struct hw_buf *b, unsigned long long v)
+{
+    char tmp[HW_U64_LEN];
+    hw_buf_append(b, tmp, hw_fmt_u64(tmp, (uint64_t)v));
 }
 
 /* Integers print exactly (the common case: bytes, counts); others in the shortest %g that

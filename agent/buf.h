@@ -26,6 +26,9 @@ void hw_buf_put_double(struct hw_buf *b, double v);
 /* Formats v like hw_buf_put_double into out; returns the length. */
 size_t hw_fmt_double(char out[HW_DOUBLE_LEN], double v);
 void hw_buf_put_u64(struct hw_buf *b, unsigned long long v);
+#define HW_U64_LEN 20
+/* Writes v's decimal digits at out (no NUL); returns how many. */
+size_t hw_fmt_u64(char out[HW_U64_LEN], uint64_t v);
 /* Reads decimal digits at *p (at least one) and advances *p; -1 on overflow of 2^64-1 rather
  * than wrapping, so a corrupt value never turns into a plausible small one. */
 int hw_parse_u64(const char **p, const char *end, uint64_t *out);

@@ -51,13 +51,7 @@ static inline void cw_w(char **w, const char *s, size_t n)
 
 static inline void cw_w_u64(char **w, uint64_t v)
 {
-    char tmp[24];
-    size_t i = sizeof(tmp);
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    cw_w(w, tmp + i, sizeof(tmp) - i);
+    *w += hw_fmt_u64(*w, v);
 }
 
 /* Records the text from e->frag.len to w as a piece with nidx '#'; 0 or -ENOMEM. */
