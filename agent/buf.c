@@ -104,7 +104,8 @@ size_t hw_fmt_u64(char out[HW_U64_LEN], uint64_t v)
 void hw_buf_put_u64(struct hw_buf *b, unsigned long long v)
 {
     char tmp[HW_U64_LEN];
-    hw_buf_append(b, tmp, hw_fmt_u64(tmp, (uint64_t)v));
+    size_t n = hw_fmt_u64(tmp, (uint64_t)v);
+    hw_buf_append(b, tmp, n);
 }
 
 /* Integers print exactly (the common case: bytes, counts); others in the shortest %g that
