@@ -499,10 +499,11 @@ static void prom_mhd_log(void *cls, const char *fmt, va_list ap)
     while (n > 0 && msg[n - 1] == '\n') {
         msg[--n] = '\0';
     }
-    /* While starting, MHD explains why a listener cannot start (a rejected key, say); later
-     * remarks concern single clients and stay at debug. */
+    /* While an HTTPS listener starts, MHD explains why GnuTLS refused the certificate or key;
+     * its other remarks (a bind failure it words oddly, single clients) stay at debug: our
+     * own messages say those better. */
     const struct prom_state *st = cls;
-    if (atomic_load(&st->starting)) {
+    if (atomic_load(&st->starting) && st->has_tls) {
         hw_error("prometheus", msg, "%s", "");
     } else {
         hw_debug("prometheus", msg, "%s", "");
