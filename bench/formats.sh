@@ -108,6 +108,7 @@ agent_run() {
     curl -s -o /dev/null -H "Accept: ${ACCEPT[protobuf]}" -H "Accept-Encoding: gzip" "$url"
     sleep 6
     R[$key.rss]=$(rss_mib "$pid")
+    R[$key.anon]=$(anon_mib "$pid")
     stop "$pid"
     forget "$pid"
 }
@@ -161,11 +162,14 @@ done
 [ -n "$NE" ] && echo "(* node_exporter answered text/plain for this Accept header)"
 echo
 echo "RSS at rest after the scrapes: no log series $(v s0.rss) MiB, 1,000: $(v s1k.rss) MiB, 10,000: $(v s10k.rss) MiB${NE:+; node_exporter $(v ne.rss) MiB}"
-GROWTH=$(calc "$(v s10k.rss) - $(v s0.rss)" 2)
+echo "anonymous RSS (heap, stacks): no log series $(v s0.anon) MiB, 1,000: $(v s1k.anon) MiB, 10,000: $(v s10k.anon) MiB"
+# The growth is taken on anonymous memory: file-backed library pages are the same in both
+# agents, but a kernel reclaiming cold pages (DAMON, memory pressure) makes them drift.
+GROWTH=$(calc "$(v s10k.anon) - $(v s0.anon)" 2)
 echo
 echo "targets (10,000 series):"
 printf '  %-4s text median <= 5 ms: %s ms\n' "$(verdict "$(v s10k.text.plain.p50) <= 5")" \
     "$(v s10k.text.plain.p50)"
 printf '  %-4s protobuf median <= 3 ms: %s ms\n' "$(verdict "$(v s10k.protobuf.plain.p50) <= 3")" \
     "$(v s10k.protobuf.plain.p50)"
-printf '  %-4s RSS growth for the series <= 2 MiB: %s MiB\n' "$(verdict "$GROWTH <= 2")" "$GROWTH"
+printf '  %-4s RSS growth for the series <= 2 MiB (anonymous RSS): %s MiB\n' "$(verdict "$GROWTH <= 2")" "$GROWTH"

@@ -37,6 +37,8 @@ median() {
         if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 rss_mib() { awk '/^VmRSS:/ { printf "%.2f", $2 / 1024 }' "/proc/$1/status"; }
+# private anonymous memory only: the heap and stacks, not library pages a kernel may page out
+anon_mib() { awk '/^RssAnon:/ { printf "%.2f", $2 / 1024 }' "/proc/$1/status"; }
 free_port() { "$PY" "$HERE/probe.py" port; }
 # CPU already busy before we start (other processes), over 1 s, in % of all CPUs
 cpu_busy() {

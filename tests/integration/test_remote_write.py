@@ -129,6 +129,10 @@ def test_receiver_down_then_up(t, prom):
         spooled = 'hostwatch_export_datapoints_total{exporter="remote_write",result="spooled"}'
         t.ok(wait_until(lambda: agent.metrics().get(spooled, 0) > 0, 10),
              "with the receiver down, samples go to the spool", agent.read_log()[-1500:])
+        # At least four flushes wait in the spool before the receiver starts (each flush holds
+        # about as many samples as the first), however slow the build under test.
+        one_flush = agent.metrics().get(spooled, 0)
+        wait_until(lambda: agent.metrics().get(spooled, 0) >= 4 * one_flush, 20)
         with start_prometheus(prom, agent.dir, pport):
             ok = wait_until(lambda: value(pport, "app_lines_total") == float(LINES), 60, 0.5)
             t.ok(ok, "after the receiver comes up the counter arrives",
