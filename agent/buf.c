@@ -2,11 +2,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#define ZLIB_CONST
+#include <zlib.h>
 
 void hw_buf_init(struct hw_buf *b)
 {
@@ -190,5 +194,33 @@ int hw_buf_read_file(struct hw_buf *b, const char *path, size_t max)
         b->data[b->len] = '\0';
     }
     close(fd);
+    return rc;
+}
+
+int hw_buf_gzip(struct hw_buf *out, const void *data, size_t len, int level)
+{
+    if (len > UINT_MAX) {
+        return -EINVAL;
+    }
+    hw_buf_reset(out);
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        return -ENOMEM;
+    }
+    const uLong bound = deflateBound(&z, (uLong)len);
+    int rc = -ENOMEM;
+    if (hw_buf_reserve(out, bound) == 0) {
+        z.next_in = data;
+        z.avail_in = (uInt)len;
+        z.next_out = (Bytef *)out->data;
+        z.avail_out = (uInt)bound;
+        rc = deflate(&z, Z_FINISH) == Z_STREAM_END ? 0 : -EIO;
+    }
+    if (rc == 0) {
+        out->len = z.total_out;
+        out->data[out->len] = '\0';
+    }
+    deflateEnd(&z);
     return rc;
 }

@@ -32,6 +32,9 @@ size_t hw_fmt_u64(char out[HW_U64_LEN], uint64_t v);
 /* Reads decimal digits at *p (at least one) and advances *p; -1 on overflow of 2^64-1 rather
  * than wrapping, so a corrupt value never turns into a plausible small one. */
 int hw_parse_u64(const char **p, const char *end, uint64_t *out);
+/* gzip (RFC 1952, zlib) of len bytes at data into out, replacing its contents; level 1..9, or
+ * -1 for zlib's default. 0, -EINVAL (over 4 GiB), -ENOMEM or -EIO. */
+int hw_buf_gzip(struct hw_buf *out, const void *data, size_t len, int level);
 /* Reads a whole file (up to max bytes) into b; 0 or -errno. */
 int hw_buf_read_file(struct hw_buf *b, const char *path, size_t max);
 

@@ -611,7 +611,7 @@ static int cw_write_body(struct cw_enc *e, const struct cw_bin *bin, struct cw_b
     t->data[t->len] = '\0';
     body->ndatums = bin->count;
     if (rc == 0 && e->gzip) {
-        rc = cw_query_gzip(t->data, t->len, e->level, &body->gz);
+        rc = hw_buf_gzip(&body->gz, t->data, t->len, e->level ? e->level : CW_GZIP_LEVEL);
     }
     return rc;
 }

@@ -183,41 +183,6 @@ static int prom_validate(const void *conf, const char *path, struct hw_diag *d)
                                        hw_path_key(kp, sizeof(kp), path, "basic_auth"), d);
 }
 
-/* gzip-compresses src into a new malloc'd buffer. */
-static int gzip_buf(const char *src, size_t len, char **out, size_t *outlen)
-{
-    z_stream zs;
-    memset(&zs, 0, sizeof(zs));
-    if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-        Z_OK) {
-        return -1;
-    }
-    size_t cap = deflateBound(&zs, (uLong)len);
-    char *buf = malloc(cap);
-    if (!buf) {
-        deflateEnd(&zs);
-        return -1;
-    }
-    zs.next_in = (Bytef *)src;
-    zs.avail_in = (uInt)len;
-    zs.next_out = (Bytef *)buf;
-    zs.avail_out = (uInt)cap;
-    int rc = deflate(&zs, Z_FINISH);
-    *outlen = zs.total_out;
-    deflateEnd(&zs);
-    if (rc != Z_STREAM_END) {
-        free(buf);
-        return -1;
-    }
-    /* The bound is about the input's size; the cached result is a fraction of it. */
-    char *fit = realloc(buf, *outlen ? *outlen : 1);
-    if (fit) {
-        buf = fit;
-    }
-    *out = buf;
-    return 0;
-}
-
 static struct MHD_Response *make_response(char *data, size_t len, enum prom_format fmt, int gz)
 {
     struct MHD_Response *r =
@@ -270,18 +235,21 @@ static struct MHD_Response *cache_get(struct prom_state *st, enum prom_format fm
         } else {
             prom_text_render(&b, snap, st->view);
         }
-        char *gzdata;
-        size_t gzlen;
+        struct hw_buf z;
+        hw_buf_init(&z);
         if (b.oom) {
             hw_buf_free(&b);
         } else if (!gz) {
             /* Cached until the next publish: give back the buffer's growth slack first. */
             char *fit = b.data ? realloc(b.data, b.len + 1) : strdup("");
             st->cache.resp[fmt][0] = make_response(fit ? fit : b.data, b.len, fmt, 0);
-        } else if (gzip_buf(b.data ? b.data : "", b.len, &gzdata, &gzlen) == 0) {
-            st->cache.resp[fmt][1] = make_response(gzdata, gzlen, fmt, 1);
+        } else if (hw_buf_gzip(&z, b.data ? b.data : "", b.len, Z_DEFAULT_COMPRESSION) == 0) {
+            /* The output was reserved at about the input's size; the result is a fraction. */
+            char *fit = realloc(z.data, z.len + 1);
+            st->cache.resp[fmt][1] = make_response(fit ? fit : z.data, z.len, fmt, 1);
             hw_buf_free(&b);
         } else {
+            hw_buf_free(&z);
             hw_buf_free(&b);
         }
     }

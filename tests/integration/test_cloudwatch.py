@@ -3,7 +3,6 @@ and validates every request against botocore's CloudWatch model: each credential
 rotation, throttling, an outage with the spool, a restart during the outage, dry run, and
 `once --format cloudwatch`. Exactly-once delivery is checked with a log counter whose deltas
 must add up to the lines written, also across kill -9 restarts."""
-import json
 import os
 import shutil
 import signal
@@ -11,13 +10,9 @@ import time
 
 import hwtest
 import tempfile
-from cwtest import config, delivered, run_agent, write_lines
-from hwtest import TAP, Agent, wait_until
+from cwtest import config, delivered, FakeAWS, run_agent, run_with_fake, write_lines
+from hwtest import Agent, wait_until
 
-try:
-    from fakeaws import FakeAWS
-except ImportError:  # botocore missing: the harness reports a skip
-    FakeAWS = None
 
 
 def test_credential_sources(t):
@@ -238,12 +233,13 @@ def _with_gauge(cfg):
 
 
 def main():
-    t = TAP()
-    if FakeAWS is None or not os.path.exists("/usr/lib/python3/dist-packages/botocore"):
-        t.skip("cloudwatch exporter", "python3-botocore not installed")
-        t.run([])
-    t.run([test_credential_sources, test_key_rotation_and_throttling, test_outage_and_restart,
-           test_kill9_exactly_once, test_dry_run_and_once, test_bad_answers_and_values])
+    run_with_fake("cloudwatch exporter",
+                  [test_credential_sources,
+                   test_key_rotation_and_throttling,
+                   test_outage_and_restart,
+                   test_kill9_exactly_once,
+                   test_dry_run_and_once,
+                   test_bad_answers_and_values])
 
 
 main()

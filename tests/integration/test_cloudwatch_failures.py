@@ -9,14 +9,10 @@ import shutil
 import subprocess
 import tempfile
 
-from cwtest import config, delivered, run_agent, write_lines
-from hwtest import TAP, wait_until
+from cwtest import config, delivered, FakeAWS, run_agent, run_with_fake, write_lines
+from hwtest import wait_until
 
-try:
-    from fakeaws import FakeAWS
-    from fwdproxy import ForwardProxy
-except ImportError:  # botocore missing: the harness reports a skip
-    FakeAWS = None
+from fwdproxy import ForwardProxy
 
 SPOOLED = 'hostwatch_export_datapoints_total{exporter="cloudwatch",result="spooled"}'
 
@@ -216,12 +212,12 @@ def test_credential_process(t):
 
 
 def main():
-    t = TAP()
-    if FakeAWS is None or not os.path.exists("/usr/lib/python3/dist-packages/botocore"):
-        t.skip("cloudwatch exporter failure paths", "python3-botocore not installed")
-        t.run([])
-    t.run([test_clock_skew, test_access_denied, test_proxy, test_tls_ca_file,
-           test_credential_process])
+    run_with_fake("cloudwatch exporter failure paths",
+                  [test_clock_skew,
+                   test_access_denied,
+                   test_proxy,
+                   test_tls_ca_file,
+                   test_credential_process])
 
 
 main()

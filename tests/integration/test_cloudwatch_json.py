@@ -5,18 +5,13 @@ and counted, AccessDenied and RequestExpired reported, and the spool replayed af
 restart that switches the protocol (each batch is sent as it was encoded)."""
 import contextlib
 import json
-import os
 import shutil
 import time
 
 import hwtest
-from cwtest import config, delivered, run_agent, write_lines
-from hwtest import TAP, wait_until
+from cwtest import config, delivered, FakeAWS, run_agent, run_with_fake, write_lines
+from hwtest import wait_until
 
-try:
-    from fakeaws import FakeAWS
-except ImportError:  # botocore missing: the harness reports a skip
-    FakeAWS = None
 
 DP = 'hostwatch_export_datapoints_total{exporter="cloudwatch",result="%s"}'
 REQ = 'hostwatch_export_requests_total{exporter="cloudwatch",result="%s"}'
@@ -182,12 +177,12 @@ def test_outage_spool_protocol_switch(t):
 
 
 def main():
-    t = TAP()
-    if FakeAWS is None or not os.path.exists("/usr/lib/python3/dist-packages/botocore"):
-        t.skip("cloudwatch exporter", "python3-botocore not installed")
-        t.run([])
-    t.run([test_delivery, test_throttling_and_validation, test_access_denied, test_clock_skew,
-           test_outage_spool_protocol_switch])
+    run_with_fake("cloudwatch exporter",
+                  [test_delivery,
+                   test_throttling_and_validation,
+                   test_access_denied,
+                   test_clock_skew,
+                   test_outage_spool_protocol_switch])
 
 
 main()

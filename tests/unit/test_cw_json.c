@@ -165,7 +165,7 @@ static void test_fields(void **state)
     all = encode(&o, d, n, &b);
     struct hw_buf gz;
     hw_buf_init(&gz);
-    assert_int_equal(cw_query_gzip(b.v[0].text.data, b.v[0].text.len, 0, &gz), 0);
+    assert_int_equal(hw_buf_gzip(&gz, b.v[0].text.data, b.v[0].text.len, CW_GZIP_LEVEL), 0);
     assert_int_equal(gz.len, b.v[0].gz.len);
     assert_memory_equal(gz.data, b.v[0].gz.data, gz.len);
     hw_buf_free(&gz);

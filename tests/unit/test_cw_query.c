@@ -318,12 +318,12 @@ static char *gunzip(const struct hw_buf *gz, size_t want)
     return out;
 }
 
-/* cw_query_gzip of n bytes at in inflates back to them, within the size reserved for it. */
+/* hw_buf_gzip of n bytes at in inflates back to them, within the size reserved for it. */
 static void assert_roundtrip(const void *in, size_t n, int level)
 {
     struct hw_buf out;
     hw_buf_init(&out);
-    assert_int_equal(cw_query_gzip(in, n, level, &out), 0);
+    assert_int_equal(hw_buf_gzip(&out, in, n, level ? level : CW_GZIP_LEVEL), 0);
     char *back = gunzip(&out, n);
     assert_memory_equal(back, in, n);
     assert_true(out.len <= n + n / 8 + 64); /* stored blocks at worst */
