@@ -14,16 +14,28 @@
 
 #define STATE_MAX_SIZE (64u << 20)
 
-/* The checksum covers the canonical (sorted, compact) form of format + instances. */
-static int state_crc(const json_t *format, const json_t *instances, unsigned long *crc)
+/* The canonical (sorted, compact) text of format + instances: what the checksum covers, and,
+ * with "crc32" put in front (it sorts first), the file itself. */
+static char *state_canonical(const json_t *format, const json_t *instances)
 {
     json_t *doc = json_pack("{s:O, s:O}", "format", format, "instances", instances);
     char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
     json_decref(doc);
+    return text;
+}
+
+static unsigned long state_crc_text(const char *text)
+{
+    return crc32(crc32(0L, Z_NULL, 0), (const Bytef *)text, (uInt)strlen(text));
+}
+
+static int state_crc(const json_t *format, const json_t *instances, unsigned long *crc)
+{
+    char *text = state_canonical(format, instances);
     if (!text) {
         return -1;
     }
-    *crc = crc32(crc32(0L, Z_NULL, 0), (const Bytef *)text, (uInt)strlen(text));
+    *crc = state_crc_text(text);
     free(text);
     return 0;
 }
@@ -120,18 +132,23 @@ static int fsync_dir(const char *dir)
 int hw_state_save(const char *dir, const json_t *instances)
 {
     json_t *format = json_string(HW_STATE_FORMAT);
-    unsigned long crc;
-    if (!format || state_crc(format, instances, &crc) != 0) {
-        json_decref(format);
+    char *canon = format ? state_canonical(format, instances) : NULL;
+    json_decref(format);
+    if (!canon) {
         return -ENOMEM;
     }
-    json_t *doc = json_pack("{s:o, s:O, s:I}", "format", format, "instances", instances, "crc32",
-                            (json_int_t)crc);
-    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(doc);
-    if (!text) {
+    /* One serialisation serves both: the file is {"crc32":N, followed by the canonical text
+     * without its opening brace (the keys stay sorted). */
+    struct hw_buf file;
+    hw_buf_init(&file);
+    hw_buf_printf(&file, "{\"crc32\":%lu,", state_crc_text(canon));
+    hw_buf_puts(&file, canon + 1);
+    free(canon);
+    if (file.oom) {
+        hw_buf_free(&file);
         return -ENOMEM;
     }
+    const char *text = file.data;
     char tmp[4096], path[4096];
     snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, HW_STATE_FILE);
     snprintf(path, sizeof(path), "%s/%s", dir, HW_STATE_FILE);
@@ -141,7 +158,7 @@ int hw_state_save(const char *dir, const json_t *instances)
         rc = -errno;
         goto out;
     }
-    rc = write_all(fd, text, strlen(text));
+    rc = write_all(fd, text, file.len);
     if (rc == 0 && fsync(fd) != 0) {
         rc = -errno;
     }
@@ -157,6 +174,6 @@ int hw_state_save(const char *dir, const json_t *instances)
         unlink(tmp);
     }
 out:
-    free(text);
+    hw_buf_free(&file);
     return rc;
 }
