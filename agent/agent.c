@@ -52,7 +52,8 @@ int hw_agent_create_inst(struct hw_agent *a, struct hw_inst *in, const struct hw
                          .paths = paths,
                          .loop = a->loop,
                          .instance = in->ic->name,
-                         .interval_ns = in->ic->col ? hw_inst_interval(cfg, in->ic) : 0,
+                         .interval_ns = in->ic->col ? hw_inst_interval(cfg, in->ic)
+                                                    : cfg->agent.interval_ns,
                          .state_dir = cfg->agent.state_dir,
                          .mode = a->mode,
                          .request_publish = request_publish,
@@ -165,11 +166,15 @@ void hw_agent_collect(struct hw_agent *a, size_t i)
 {
     struct hw_inst *in = &a->insts[i];
     int64_t t0 = hw_now_mono_ns();
+    const int64_t wall0 = hw_now_wall_ms();
     hw_registry_begin(a->reg, in->ic->name);
     int rc = in->ic->col->collect(in->state);
     if (rc == 0) {
         /* A failed collection keeps the last known series rather than emptying them. */
         hw_registry_sweep(a->reg, in->ic->name);
+        if (!in->ic->col->event_driven) {
+            hw_registry_stamp(a->reg, in->ic->name, wall0);
+        }
     }
     int64_t dur = hw_now_mono_ns() - t0;
     if (a->self) {

@@ -37,6 +37,13 @@ int64_t hw_now_mono_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+int64_t hw_now_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 struct hw_loop *hw_loop_new(void)
 {
     struct hw_loop *loop = calloc(1, sizeof(*loop));

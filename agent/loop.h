@@ -35,5 +35,7 @@ int hw_loop_run(struct hw_loop *loop);
 void hw_loop_stop(struct hw_loop *loop);
 
 int64_t hw_now_mono_ns(void);
+/* Wall-clock milliseconds since the epoch (timestamps that leave the process). */
+int64_t hw_now_wall_ms(void);
 
 #endif

@@ -33,7 +33,7 @@ struct hw_ctx {
     const struct hw_paths *paths;
     struct hw_loop *loop;
     const char *instance; /* instance name: owner of the plugin's families, label, log field */
-    int64_t interval_ns;  /* collection interval */
+    int64_t interval_ns;  /* collection interval; exporters: agent.interval (sampling) */
     const char *state_dir;
     enum hw_mode mode;
     /* A plugin that updated the registry outside collect() (an fd event) asks for a publish;
@@ -59,6 +59,9 @@ struct hw_collector {
     size_t conf_size;
     int multi;                  /* 1: the key holds an array, one instance per element */
     int64_t default_interval_ns; /* 0: agent.interval */
+    /* 1: its series change on fd events (new log lines) between collections, so push
+     * exporters sample them on their own clock; 0: once per collection. */
+    int event_driven;
     /* Cross-field checks after the table parsed; adds to d, returns the number of errors. */
     int (*validate)(const void *conf, const char *path, struct hw_diag *d);
     int (*create)(const void *conf, const struct hw_ctx *ctx, void **state);

@@ -1,5 +1,7 @@
 #include "registry.h"
 
+#include "loop.h"
+
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -36,6 +38,8 @@ struct hw_family {
     size_t nseries, cap;
     struct hw_index index;
     unsigned mark;
+    uint64_t collections; /* periodic collections that wrote it (hw_registry_stamp) */
+    int64_t collected_ms;
 };
 
 struct hw_snapshot_priv {
@@ -500,6 +504,16 @@ void hw_registry_sweep(struct hw_registry *reg, const char *owner)
     }
 }
 
+void hw_registry_stamp(struct hw_registry *reg, const char *owner, int64_t wall_ms)
+{
+    for (size_t i = 0; i < reg->nfams; i++) {
+        if (same_owner(reg->fams[i]->owner, owner)) {
+            reg->fams[i]->collections++;
+            reg->fams[i]->collected_ms = wall_ms;
+        }
+    }
+}
+
 void hw_registry_drop_owner(struct hw_registry *reg, const char *owner)
 {
     size_t kept = 0;
@@ -629,6 +643,8 @@ static void snap_fill_family(struct snap_arena *a, struct hw_snap_family *out,
     }
     out->series = ss;
     out->nseries = fam->nseries;
+    out->collections = fam->collections;
+    out->collected_ms = fam->collected_ms;
 }
 
 int hw_registry_publish(struct hw_registry *reg)
@@ -654,13 +670,11 @@ int hw_registry_publish(struct hw_registry *reg)
     for (size_t i = 0; i < reg->nfams; i++) {
         snap_fill_family(&a, &fams[i], reg->fams[i]);
     }
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
     snap->pub = (struct hw_snapshot){.generation = ++reg->generation,
-                                     .timestamp_ms = (int64_t)ts.tv_sec * 1000 +
-                                                     ts.tv_nsec / 1000000,
+                                     .timestamp_ms = hw_now_wall_ms(),
                                      .families = fams,
-                                     .nfamilies = reg->nfams};
+                                     .nfamilies = reg->nfams,
+                                     .bytes = rec + strsz};
     atomic_init(&snap->refs, 1);
     pthread_mutex_lock(&reg->lock);
     struct hw_snapshot_priv *old = reg->current;

@@ -84,6 +84,9 @@ int hw_family_set(struct hw_family *fam, const struct hw_label *labels, size_t n
  * removed from its HW_FAM_REPLACE families. */
 void hw_registry_begin(struct hw_registry *reg, const char *owner);
 void hw_registry_sweep(struct hw_registry *reg, const char *owner);
+/* owner's periodic collection that started at wall_ms has written its families: they count
+ * one more collection, stamped wall_ms (shown in snapshots). */
+void hw_registry_stamp(struct hw_registry *reg, const char *owner, int64_t wall_ms);
 /* Removes every family owned by owner alone (plugin instance removed on reload). */
 void hw_registry_drop_owner(struct hw_registry *reg, const char *owner);
 
@@ -109,6 +112,11 @@ struct hw_snap_family {
     size_t nbuckets;
     const struct hw_snap_series *series; /* sorted by labels */
     size_t nseries;
+    /* Written by a periodic collection: how many so far and the wall time of the latest (0 and
+     * 0 for event-driven families, the agent's own and the exporters'). Push exporters take a
+     * sample of such a family once per collection (see exporters/sampler.h). */
+    uint64_t collections;
+    int64_t collected_ms;
 };
 
 struct hw_snapshot {
@@ -116,6 +124,7 @@ struct hw_snapshot {
     int64_t timestamp_ms; /* wall clock at publish */
     const struct hw_snap_family *families; /* sorted by name */
     size_t nfamilies;
+    size_t bytes; /* memory it holds (queues bound themselves by it) */
 };
 
 /* Builds an immutable snapshot of the current values and makes it the current one. Called by

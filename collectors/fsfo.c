@@ -270,6 +270,7 @@ const struct hw_collector hw_collector_fsfo = {
     .opts = fsfo_opts,
     .conf_size = sizeof(struct fsfo_conf),
     .default_interval_ns = 1000000000,
+    .event_driven = 1,
     .validate = fsfo_validate,
     .create = fsfo_create,
     .collect = fsfo_collect,

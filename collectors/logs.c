@@ -287,6 +287,7 @@ const struct hw_collector hw_collector_logs = {
     .conf_size = sizeof(struct logs_conf),
     .multi = 1,
     .default_interval_ns = 1000000000,
+    .event_driven = 1,
     .validate = logs_validate,
     .create = logs_create,
     .collect = logs_collect,

@@ -12,7 +12,10 @@
 #include "cw_query.h"
 #include "cw_send.h"
 #include "diag.h"
+#include "hash.h"
 #include "log.h"
+#include "loop.h"
+#include "sampler.h"
 
 static const char *const gauge_choices[] = {"statistics", "last", NULL};
 /* In enum cw_proto's order. */
@@ -70,6 +73,7 @@ static const struct hw_opt cw_opts[] = {
      .help = "verify the endpoint's certificate (turn off only for a custom endpoint)"},
     {.key = "ca_file", .type = HW_OPT_STRING, .offset = offsetof(struct cw_conf, ca_file),
      .help = "CA bundle for a custom endpoint"},
+    SAMPLER_OPT(struct cw_conf, sample_interval_ns),
     {.key = "flush_on_change", .type = HW_OPT_STRLIST,
      .offset = offsetof(struct cw_conf, flush_on_change),
      .help = "metrics whose change is sent at once, not at the next flush (e.g. oracle_fsfo_is_primary)"},
@@ -119,6 +123,7 @@ static int cw_validate(const void *conf, const char *path, struct hw_diag *d)
 }
 
 static void *cw_thread(void *arg);
+static void cw_take_final(struct cw_exporter *st);
 static uint64_t config_hash(const struct cw_conf *c);
 
 /* Builds the aggregator options from the config and the resolved static dimensions. */
@@ -163,6 +168,7 @@ static void cw_stop(void *state)
     if (!st || !st->thread_started) {
         return;
     }
+    cw_take_final(st);
     pthread_mutex_lock(&st->lock);
     st->stop = 1;
     pthread_cond_signal(&st->cond);
@@ -191,7 +197,8 @@ static void cw_destroy(void *state)
         free((char *)st->dims[i].value);
     }
     free(st->dims);
-    free(st->watch_hash);
+    sampler_watch_free(&st->watch);
+    sampler_free(&st->sampler);
     json_decref(st->committed);
     json_decref(st->restored);
     pthread_mutex_destroy(&st->lock);
@@ -220,11 +227,16 @@ static int cw_create(const void *conf, const struct hw_ctx *ctx, void **state)
         free(st);
         return -1;
     }
-    st->watch_hash = calloc(st->conf->flush_on_change.n + 1, sizeof(uint64_t));
+    sampler_init(&st->sampler, SAMPLER_AGGREGATE, st->conf->sample_interval_ns, ctx->interval_ns);
     /* Network set-up (libraries, region, identity, spool) happens in start(), so `check` and
      * a reload that fails early touch nothing. */
     *state = st;
-    return st->watch_hash ? 0 : (cw_destroy(st), -1);
+    if (sampler_watch_init(&st->watch, (const char *const *)st->conf->flush_on_change.v,
+                           st->conf->flush_on_change.n) != 0) {
+        cw_destroy(st);
+        return -1;
+    }
+    return 0;
 }
 
 static int cw_start(void *state)
@@ -238,42 +250,17 @@ static int cw_start(void *state)
     return 0;
 }
 
-#define FNV_OFFSET 1469598103934665603ull
-
-/* FNV-1a of n bytes, continuing from h. */
-static uint64_t fnv_bytes(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t k = 0; k < n; k++) {
-        h = (h ^ b[k]) * 1099511628211ull;
-    }
-    return h;
-}
-
 /* FNV-1a of a string and its terminating NUL (so "ab","c" differs from "a","bc"). */
 static uint64_t fnv_str(uint64_t h, const char *s)
 {
-    return fnv_bytes(h, s ? s : "", s ? strlen(s) + 1 : 1);
-}
-
-/* FNV-1a over the values of a family: a change of a watched metric triggers a send now. */
-static uint64_t family_hash(const struct hw_snap_family *f)
-{
-    uint64_t h = FNV_OFFSET;
-    for (size_t i = 0; f && i < f->nseries; i++) {
-        h = fnv_bytes(h, &f->series[i].value, sizeof(double));
-        for (size_t k = 0; k < f->series[i].nlabels; k++) {
-            h = fnv_bytes(h, f->series[i].labels[k].value, strlen(f->series[i].labels[k].value));
-        }
-    }
-    return h;
+    return hw_fnv1a(h, s ? s : "", s ? strlen(s) + 1 : 1);
 }
 
 /* What decides where and as what counters are sent: saved baselines are only taken back by an
  * exporter with the same (namespace is checked on its own). */
 static uint64_t config_hash(const struct cw_conf *c)
 {
-    uint64_t h = fnv_str(fnv_str(FNV_OFFSET, c->region), c->endpoint);
+    uint64_t h = fnv_str(fnv_str(HW_FNV_OFFSET, c->region), c->endpoint);
     for (size_t i = 0; i < c->metrics.n; i++) {
         h = fnv_str(h, c->metrics.v[i]);
     }
@@ -357,29 +344,24 @@ static void cw_start_baselines(struct cw_exporter *st)
     }
 }
 
-/* Loop thread, after every publish: fold the snapshot into the interval (cheap). */
+/* Loop thread, after every publish: the families that are a sample now (exporters/sampler.h)
+ * into the interval; a watched change is sent at once, with the event-driven families taken. */
 static int cw_flush(void *state, const struct hw_snapshot *snap)
 {
     struct cw_exporter *st = state;
-    int now = 0;
     pthread_mutex_lock(&st->lock);
-    if (!st->agg && !st->first_snap) {
-        st->first_snap = hw_registry_acquire(st->reg); /* the snapshot just published */
-    }
-    if (st->agg && cw_agg_observe(st->agg, snap) != 0) {
+    const int now = sampler_watch_changed(&st->watch, snap);
+    const int n = sampler_take(&st->sampler, snap, hw_now_wall_ms(), now ? SAMPLE_EVENTS_NOW : 0);
+    if (n < 0) {
         atomic_fetch_add(&st->stats.agg_errors, 1);
-    }
-    if (st->agg) {
+    } else if (n > 0 && !st->agg && !st->first_snap) {
+        st->first_snap = hw_registry_acquire(st->reg); /* the snapshot just published */
+    } else if (n > 0 && st->agg) {
+        if (cw_agg_observe_some(st->agg, snap, st->sampler.stamps) != 0) {
+            atomic_fetch_add(&st->stats.agg_errors, 1);
+        }
         cw_start_baselines(st);
     }
-    for (size_t i = 0; i < st->conf->flush_on_change.n; i++) {
-        uint64_t h = family_hash(hw_snapshot_find(snap, st->conf->flush_on_change.v[i]));
-        if (st->watch_seen && h != st->watch_hash[i]) {
-            now = 1;
-        }
-        st->watch_hash[i] = h;
-    }
-    st->watch_seen = 1;
     if (now) {
         st->flush_now = 1;
         pthread_cond_signal(&st->cond);
@@ -388,11 +370,20 @@ static int cw_flush(void *state, const struct hw_snapshot *snap)
     return 0;
 }
 
-static int64_t wall_ms(void)
+/* Before the last send: the event-driven families as they are now, so what a log wrote since
+ * the last sample is in it. */
+static void cw_take_final(struct cw_exporter *st)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    const struct hw_snapshot *snap = hw_registry_acquire(st->reg);
+    if (!snap) {
+        return;
+    }
+    pthread_mutex_lock(&st->lock);
+    if (st->agg && sampler_take(&st->sampler, snap, hw_now_wall_ms(), SAMPLE_FINAL) > 0) {
+        (void)cw_agg_observe_some(st->agg, snap, st->sampler.stamps);
+    }
+    pthread_mutex_unlock(&st->lock);
+    hw_snapshot_release(snap);
 }
 
 /* Takes the interval's datums under the lock, sends them outside it. */
@@ -401,7 +392,7 @@ static void cw_flush_interval(struct cw_exporter *st)
     struct cw_datums d;
     cw_datums_init(&d);
     pthread_mutex_lock(&st->lock);
-    int rc = st->agg ? cw_agg_flush(st->agg, wall_ms(), &d) : -1;
+    int rc = st->agg ? cw_agg_flush(st->agg, hw_now_wall_ms(), &d) : -1;
     json_t *sent_up_to = rc == 0 && st->start_taken ? cw_baselines_now(st) : NULL;
     pthread_mutex_unlock(&st->lock);
     if (rc == 0 && d.n > 0) {

@@ -33,6 +33,7 @@ struct cw_conf {
     int64_t timeout_ns;
     int tls_verify;
     char *ca_file;
+    int64_t sample_interval_ns; /* 0: agent.interval */
     struct hw_strlist flush_on_change;
 };
 

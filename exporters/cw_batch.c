@@ -385,11 +385,8 @@ static int cw_fam_observe(struct cw_agg *agg, struct cw_fam *fam, const struct h
     return rc;
 }
 
-int cw_agg_observe(struct cw_agg *agg, const struct hw_snapshot *snap)
+int cw_agg_observe_some(struct cw_agg *agg, const struct hw_snapshot *snap, const int64_t *take)
 {
-    if (agg->obs && snap->generation == agg->last_gen) {
-        return 0;
-    }
     agg->obs++;
     agg->last_gen = snap->generation;
     int rc = 0;
@@ -401,6 +398,10 @@ int cw_agg_observe(struct cw_agg *agg, const struct hw_snapshot *snap)
             continue;
         }
         fam->seen_obs = agg->obs;
+        if (take && !take[i]) {
+            continue; /* present, not a sample now: its series stay as last taken */
+        }
+        fam->took_obs = agg->obs;
         if (fam->selected && cw_fam_observe(agg, fam, sf) != 0) {
             rc = -ENOMEM;
         }
@@ -409,3 +410,10 @@ int cw_agg_observe(struct cw_agg *agg, const struct hw_snapshot *snap)
     return rc;
 }
 
+int cw_agg_observe(struct cw_agg *agg, const struct hw_snapshot *snap)
+{
+    if (agg->obs && snap->generation == agg->last_gen) {
+        return 0;
+    }
+    return cw_agg_observe_some(agg, snap, NULL);
+}

@@ -20,7 +20,7 @@
  *   is sent. A decrease is a reset: the new value is the delta. A series observed after its
  *   baseline is sent even when its delta is 0 (alarms need datapoints).
  * - Gauges: StatisticValues (SampleCount/Sum/Minimum/Maximum of the values observed, one sample
- *   per snapshot) or, in last mode, Value = the last value observed.
+ *   per snapshot taken) or, in last mode, Value = the last value observed.
  * - Histograms: Values/Counts from the delta of the bucket counts; a finite bucket is
  *   represented by its upper bound (le semantics: a percentile alarm whose threshold is a bucket
  *   bound decides as it would on the raw values); the +Inf bucket by the larger of the largest
@@ -86,6 +86,10 @@ void cw_agg_free(struct cw_agg *agg);
  * ignored). 0 or -ENOMEM (the snapshot is then partly taken). Not thread-safe: the caller
  * serialises observe and flush of one aggregator. */
 int cw_agg_observe(struct cw_agg *agg, const struct hw_snapshot *snap);
+/* The same for the families i of snap with take[i] != 0 only (exporters/sampler.h); the others
+ * are known to be present, so their series are kept as last taken. take NULL: every family.
+ * The sampler decides what is new, so a snapshot already observed is taken again. */
+int cw_agg_observe_some(struct cw_agg *agg, const struct hw_snapshot *snap, const int64_t *take);
 /* Appends the datums of the interval ending at end_ms (their Timestamp) to out and starts the
  * next interval. 0, or -ENOMEM with out and the aggregator unchanged (the interval goes on). */
 int cw_agg_flush(struct cw_agg *agg, int64_t end_ms, struct cw_datums *out);

@@ -345,8 +345,9 @@ static int cw_build_family(struct cw_build *b, const struct cw_fam *fam)
     return rc;
 }
 
-/* The interval's values become the next baseline; series and families absent from the latest
- * snapshot are forgotten now that their last data went out. */
+/* The interval's values become the next baseline; families absent from the latest snapshot,
+ * and series absent from their family's latest sample, are forgotten now that their last data
+ * went out. */
 static void cw_commit(struct cw_agg *agg, const struct cw_agg_stats *pend)
 {
     size_t keepf = 0;
@@ -362,7 +363,7 @@ static void cw_commit(struct cw_agg *agg, const struct cw_agg_stats *pend)
         }
         for (size_t k = 0; k < fam->n; k++) {
             struct cw_series *e = fam->list[k];
-            if (e->seen_obs != agg->obs) {
+            if (e->seen_obs != fam->took_obs) {
                 free(e);
                 agg->nseries--;
                 continue;

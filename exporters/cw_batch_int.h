@@ -29,7 +29,8 @@ struct cw_fam {
     size_t nbuckets;
     double *bounds;
     int selected, fresh, name_ok;
-    uint64_t seen_obs;
+    uint64_t seen_obs; /* observation whose snapshot held it */
+    uint64_t took_obs; /* observation that took it as a sample: its series are those */
     struct cw_series **list; /* sorted by labels, as the snapshot's series */
     size_t n, cap;
 };

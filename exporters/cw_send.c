@@ -12,6 +12,7 @@
 #include "cw_query.h"
 #include "log.h"
 #include "push.h"
+#include "push_sign.h"
 #include "sigv4.h"
 
 /* A spool entry's kind: its low byte the protocol of the body, the rest its datapoint count.
@@ -194,7 +195,7 @@ static int cw_clock_refused(struct cw_exporter *st, const struct aws_http_resp *
 /* A 403: the action is not allowed for these credentials, or the credentials are refused. The
  * batch is kept (a policy or key fixed later gets it delivered); the log names who was refused. */
 static void cw_auth_refused(struct cw_exporter *st, const struct aws_http_resp *r,
-                            const char *code, const char *msg, const struct aws_creds *c)
+                            const char *code, const char *msg, const struct push_sigv4 *c)
 {
     char text[700];
     if (strncmp(code, "AccessDenied", 12) == 0 || !code[0]) {
@@ -211,7 +212,7 @@ static void cw_auth_refused(struct cw_exporter *st, const struct aws_http_resp *
 
 /* What an answer (or its absence) means for the batch: sent, retried, kept or dropped. */
 static enum cw_outcome cw_judge(struct cw_exporter *st, int rc, const struct aws_http_resp *r,
-                                const struct aws_creds *c, enum cw_proto proto)
+                                const struct push_sigv4 *c, enum cw_proto proto)
 {
     char code[64], msg[512], text[1400];
     if (proto == CW_PROTO_JSON) {
@@ -258,16 +259,8 @@ static enum cw_outcome cw_judge(struct cw_exporter *st, int rc, const struct aws
 static enum cw_outcome cw_post(struct cw_exporter *st, const void *body, size_t len,
                                enum cw_proto proto)
 {
-    struct aws_creds c;
-    char err[3600], date[SIGV4_DATE_LEN + 1], hauth[SIGV4_AUTH_MAX + 32], hdate[64],
-        hhost[300], htok[4200];
-    if (aws_creds_get(st->creds, &c, err, sizeof(err)) != 0) {
-        log_once(st, "NoCredentials", "no credentials; batches are kept in the spool", 0, err);
-        return CW_HOLD;
-    }
-    if (sigv4_amz_date(time(NULL), date) != 0) {
-        return CW_HOLD; /* the clock is beyond year 9999: nothing sensible to sign */
-    }
+    char err[3600], hhost[300];
+    const char *cause;
     const int json = proto == CW_PROTO_JSON;
     const struct sigv4_header sh[] = {
         {"host", st->host},
@@ -275,31 +268,25 @@ static enum cw_outcome cw_post(struct cw_exporter *st, const void *body, size_t 
         {"content-encoding", "gzip"},
         {"x-amz-target", CW_JSON_TARGET},
         {"x-amzn-query-mode", "true"}};
-    const struct sigv4_input in = {.method = "POST", .path = st->path, .headers = sh,
-                                   .nheaders = json ? 5 : 3, .payload = body, .payload_len = len,
-                                   .region = st->region, .service = "monitoring",
-                                   .amz_date = date, .access_key = c.access_key,
-                                   .secret_key = c.secret_key,
-                                   .session_token = c.token[0] ? c.token : NULL,
-                                   .normalize_path = 1, .crypto = st->lib};
-    struct sigv4_output out;
-    if (sigv4_sign(&in, &out) != SIGV4_OK) {
-        log_once(st, "SigningFailed", "cannot sign the request", 0, "");
-        return CW_REJECTED;
+    const struct push_sigv4_req req = {.creds = st->creds, .lib = st->lib, .region = st->region,
+                                       .service = "monitoring", .path = st->path, .headers = sh,
+                                       .nheaders = json ? 5 : 3, .body = body, .len = len};
+    struct push_sigv4 sig;
+    if (push_sigv4_sign(&req, &sig, &cause, err, sizeof(err)) != PUSH_SENT) {
+        log_once(st, cause, strcmp(cause, "NoCredentials") == 0
+                                ? "no credentials; batches are kept in the spool"
+                                : "cannot sign the request; batches are kept in the spool",
+                 0, err);
+        return CW_HOLD;
     }
-    snprintf(hauth, sizeof(hauth), "Authorization: %s", out.authorization);
-    snprintf(hdate, sizeof(hdate), "X-Amz-Date: %s", date);
     snprintf(hhost, sizeof(hhost), "Host: %s", st->host);
-    snprintf(htok, sizeof(htok), "X-Amz-Security-Token: %s", c.token);
-    const char *h[8];
+    const char *h[9];
     size_t nh = 0;
     h[nh++] = hhost;
     h[nh++] = json ? "Content-Type: " CW_JSON_CONTENT_TYPE : "Content-Type: " CW_QUERY_CONTENT_TYPE;
     h[nh++] = "Content-Encoding: gzip";
-    h[nh++] = hdate;
-    h[nh++] = hauth;
-    if (c.token[0]) {
-        h[nh++] = htok;
+    for (size_t i = 0; i < sig.n; i++) {
+        h[nh++] = sig.h[i];
     }
     if (json) {
         h[nh++] = "X-Amz-Target: " CW_JSON_TARGET;
@@ -307,7 +294,8 @@ static enum cw_outcome cw_post(struct cw_exporter *st, const void *body, size_t 
     }
     struct aws_http_resp r = {0};
     int rc = aws_http_request(st->http, "POST", st->url, h, nh, body, len, &r);
-    enum cw_outcome o = cw_judge(st, rc, &r, &c, proto);
+    push_sigv4_wipe(&req, &sig);
+    enum cw_outcome o = cw_judge(st, rc, &r, &sig, proto);
     if (rc != 0) {
         hw_debug("cloudwatch", "request failed", "error=\"%s\"", r.error);
     }

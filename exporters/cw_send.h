@@ -13,6 +13,7 @@
 #include "awslib.h"
 #include "cloudwatch.h"
 #include "cw_batch.h"
+#include "sampler.h"
 #include "spool.h"
 
 struct cw_stats_atomic {
@@ -27,15 +28,15 @@ struct cw_exporter {
     char state_dir[1024];
     pthread_t thread;
     int thread_started;
-    pthread_mutex_t lock; /* guards agg, stop, flush_now, watch_* */
+    pthread_mutex_t lock; /* guards agg, stop, flush_now, sampler, watch */
     pthread_cond_t cond;  /* CLOCK_MONOTONIC */
     int stop, flush_now;
     struct cw_agg *agg;
     /* The first snapshot (published before any collection, after checkpoints were restored):
      * held until the aggregator exists so that counters' baselines are the values at start. */
     const struct hw_snapshot *first_snap;
-    uint64_t *watch_hash;
-    int watch_seen;
+    struct sampler sampler;     /* which snapshots are samples of which families */
+    struct sampler_watch watch; /* flush_on_change */
     /* Counter baselines (cw_agg_checkpoint): committed = what was delivered or spooled, the
      * exporter's checkpoint (the pointer guarded by lock; the value never changes once built,
      * and jansson's reference counts are atomic, so the loop thread may keep a reference);

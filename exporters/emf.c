@@ -17,6 +17,8 @@
 #include "cw_batch.h"
 #include "diag.h"
 #include "log.h"
+#include "loop.h"
+#include "sampler.h"
 
 #define EMF_STDIO_BUF (64 * 1024) /* larger than a document: one fwrite + fflush, one write(2) */
 #define EMF_NUM_LEN 25            /* a number's text ("%.17g" at most 24) and its comma */
@@ -286,6 +288,8 @@ struct emf_exporter {
     size_t ndims;
     /* Every selected family; the histograms' sums and counts seen as counters. */
     struct cw_agg *agg[EMF_NAGG];
+    struct sampler sampler;
+    struct hw_registry *reg;
     FILE *out;      /* NULL until start() and after stop() */
     int armed;      /* due_ns is set (first publish after start() seen) */
     int64_t due_ns; /* CLOCK_MONOTONIC end of the interval */
@@ -311,6 +315,7 @@ static const struct hw_opt emf_opts[] = {
     {.key = "storage_resolution", .type = HW_OPT_INT, .def = "60",
      .offset = offsetof(struct emf_conf, storage_resolution), .min = 1, .max = 60,
      .help = "1 (high resolution) or 60"},
+    SAMPLER_OPT(struct emf_conf, sample_interval_ns),
     HW_OPT_END,
 };
 /* clang-format on */
@@ -397,6 +402,7 @@ static void emf_destroy(void *state)
     for (size_t k = 0; k < EMF_NAGG; k++) {
         cw_agg_free(st->agg[k]);
     }
+    sampler_free(&st->sampler);
     cw_datums_free(&st->mem);
     free(st);
 }
@@ -404,11 +410,12 @@ static void emf_destroy(void *state)
 static int emf_create(const void *conf, const struct hw_ctx *ctx, void **state)
 {
     struct emf_exporter *st = calloc(1, sizeof(*st));
-    (void)ctx;
     if (!st) {
         return -1;
     }
     st->conf = conf;
+    st->reg = ctx->reg;
+    sampler_init(&st->sampler, SAMPLER_AGGREGATE, st->conf->sample_interval_ns, ctx->interval_ns);
     cw_datums_init(&st->mem);
     const int rc = emf_setup(st);
     if (rc != 0) {
@@ -514,8 +521,9 @@ static void emf_write_interval(struct emf_exporter *st, int64_t end_ms)
 
 /* The histogram families of snap into fam/ser as counters of the same names and labels: of
  * their sums, or (counts) of their observation counts with unit Count. */
-static void emf_hist_view(const struct hw_snapshot *snap, int counts, struct hw_snap_family *fam,
-                          struct hw_snap_series *ser, struct hw_snapshot *h)
+static void emf_hist_view(const struct hw_snapshot *snap, const int64_t *take, int counts,
+                          struct hw_snap_family *fam, int64_t *ftake, struct hw_snap_series *ser,
+                          struct hw_snapshot *h)
 {
     *h = (struct hw_snapshot){
         .generation = snap->generation, .timestamp_ms = snap->timestamp_ms, .families = fam};
@@ -524,6 +532,7 @@ static void emf_hist_view(const struct hw_snapshot *snap, int counts, struct hw_
         if (f->type != HW_HISTOGRAM) {
             continue;
         }
+        ftake[h->nfamilies] = take[i];
         struct hw_snap_family *g = &fam[h->nfamilies++];
         *g = *f;
         g->type = HW_COUNTER;
@@ -540,9 +549,10 @@ static void emf_hist_view(const struct hw_snapshot *snap, int counts, struct hw_
     }
 }
 
-/* The snapshot into the aggregators; the histogram totals go through the counter logic
- * (baseline, resets, forgetting), so <name>_sum and <name>_count are exact deltas. */
-static int emf_observe(struct emf_exporter *st, const struct hw_snapshot *snap)
+/* The families of snap that are a sample now (take) into the aggregators; the histogram totals
+ * go through the counter logic (baseline, resets, forgetting), so <name>_sum and <name>_count
+ * are exact deltas. */
+static int emf_observe(struct emf_exporter *st, const struct hw_snapshot *snap, const int64_t *take)
 {
     size_t nf = 0, ns = 0;
     for (size_t i = 0; i < snap->nfamilies; i++) {
@@ -552,19 +562,21 @@ static int emf_observe(struct emf_exporter *st, const struct hw_snapshot *snap)
     }
     struct hw_snap_family *fam = malloc((nf + 1) * sizeof(*fam));
     struct hw_snap_series *ser = malloc((ns + 1) * sizeof(*ser));
-    int rc = cw_agg_observe(st->agg[EMF_ALL], snap);
-    if (!fam || !ser) {
+    int64_t *ftake = malloc((nf + 1) * sizeof(*ftake));
+    int rc = cw_agg_observe_some(st->agg[EMF_ALL], snap, take);
+    if (!fam || !ser || !ftake) {
         rc = -ENOMEM;
         goto fail;
     }
     for (int k = EMF_SUMS; k <= EMF_COUNTS; k++) {
         struct hw_snapshot h;
-        emf_hist_view(snap, k == EMF_COUNTS, fam, ser, &h);
-        rc = cw_agg_observe(st->agg[k], &h) != 0 ? -ENOMEM : rc;
+        emf_hist_view(snap, take, k == EMF_COUNTS, fam, ftake, ser, &h);
+        rc = cw_agg_observe_some(st->agg[k], &h, ftake) != 0 ? -ENOMEM : rc;
     }
 fail:
     free(fam);
     free(ser);
+    free(ftake);
     return rc;
 }
 
@@ -577,16 +589,23 @@ static int64_t emf_clock_ns(clockid_t id)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Loop thread, after every publish: fold the snapshot in; write once the interval is over (up
- * to 5% early, so a publish a hair before the deadline does not defer it a whole cadence). */
+/* The families of snap that are a sample now (exporters/sampler.h) into the aggregators. */
+static void emf_take(struct emf_exporter *st, const struct hw_snapshot *snap, unsigned flags)
+{
+    const int n = sampler_take(&st->sampler, snap, hw_now_wall_ms(), flags);
+    if ((n < 0 || (n > 0 && emf_observe(st, snap, st->sampler.stamps) != 0)) && !st->oom_logged) {
+        hw_error("emf", "out of memory: values of this interval are missing", "%s", "");
+        st->oom_logged = 1;
+    }
+}
+
+/* Loop thread, after every publish: take the samples; write once the interval is over (up to
+ * 5% early, so a publish a hair before the deadline does not defer it a whole cadence). */
 static int emf_flush(void *state, const struct hw_snapshot *snap)
 {
     struct emf_exporter *st = state;
     const int64_t iv = st->conf->flush_interval_ns;
-    if (emf_observe(st, snap) != 0 && !st->oom_logged) {
-        hw_error("emf", "out of memory: values of this interval are missing", "%s", "");
-        st->oom_logged = 1;
-    }
+    emf_take(st, snap, 0);
     const int64_t now = emf_clock_ns(CLOCK_MONOTONIC);
     if (!st->armed) {
         st->armed = 1;
@@ -608,7 +627,12 @@ static void emf_stop(void *state)
     if (!st || !st->out) {
         return;
     }
-    emf_write_interval(st, emf_clock_ns(CLOCK_REALTIME) / 1000000);
+    const struct hw_snapshot *snap = hw_registry_acquire(st->reg);
+    if (snap) {
+        emf_take(st, snap, SAMPLE_FINAL); /* what a log wrote since the last sample */
+        hw_snapshot_release(snap);
+    }
+    emf_write_interval(st, hw_now_wall_ms());
     if (fclose(st->out) != 0) {
         hw_warn("emf", "closing the output failed", "output=%s error=\"%s\"", st->conf->output,
                 strerror(errno));

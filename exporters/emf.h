@@ -39,6 +39,7 @@ struct emf_conf {
     struct hw_strlist metrics;
     struct hw_strmap dimensions;
     int64_t storage_resolution;
+    int64_t sample_interval_ns; /* 0: agent.interval */
 };
 
 extern const struct hw_exporter hw_exporter_emf;

@@ -10,7 +10,7 @@
 int push_thread_init(struct push_thread *t)
 {
     pthread_condattr_t ca;
-    t->started = t->stop = 0;
+    t->started = t->stop = t->wake = 0;
     if (pthread_condattr_init(&ca) != 0) {
         return -1;
     }
@@ -63,11 +63,16 @@ static void add_ns(struct timespec *ts, int64_t ns)
     ts->tv_nsec = (long)(n % 1000000000);
 }
 
-/* Waits for stop until due; returns the stop flag. */
-static int wait_until(struct push_thread *t, const struct timespec *due)
+/* Waits for stop (or, with wakeable, a wake) until due; returns the stop flag. A retry's sleep
+ * is not wakeable: a watched change must not cut a backoff short. */
+static int wait_until(struct push_thread *t, const struct timespec *due, int wakeable)
 {
     pthread_mutex_lock(&t->lock);
-    while (!t->stop && pthread_cond_timedwait(&t->cond, &t->lock, due) != ETIMEDOUT) {
+    while (!t->stop && !(wakeable && t->wake) &&
+           pthread_cond_timedwait(&t->cond, &t->lock, due) != ETIMEDOUT) {
+    }
+    if (wakeable) {
+        t->wake = 0;
     }
     int stop = t->stop;
     pthread_mutex_unlock(&t->lock);
@@ -77,7 +82,13 @@ static int wait_until(struct push_thread *t, const struct timespec *due)
 int push_thread_tick(struct push_thread *t, struct timespec *due, int64_t interval_ns)
 {
     add_ns(due, interval_ns);
-    return wait_until(t, due);
+    return wait_until(t, due, 1);
+}
+
+void push_thread_wake_locked(struct push_thread *t)
+{
+    t->wake = 1;
+    pthread_cond_signal(&t->cond);
 }
 
 int push_thread_sleep(struct push_thread *t, int64_t ms)
@@ -85,7 +96,7 @@ int push_thread_sleep(struct push_thread *t, int64_t ms)
     struct timespec due;
     clock_gettime(CLOCK_MONOTONIC, &due);
     add_ns(&due, ms * 1000000);
-    return wait_until(t, &due) ? -1 : 0;
+    return wait_until(t, &due, 0) ? -1 : 0;
 }
 
 void push_drain_spool(struct spool *sp, int max,

@@ -17,6 +17,7 @@ struct push_thread {
     pthread_cond_t cond;  /* CLOCK_MONOTONIC */
     pthread_t thread;
     int started, stop;
+    int wake; /* the next tick is now (a watched metric changed) */
 };
 
 int push_thread_init(struct push_thread *t);
@@ -25,8 +26,10 @@ int push_thread_start(struct push_thread *t, void *(*fn)(void *), void *arg);
 /* Asks the thread to stop, wakes it and joins it; a thread never started is fine. */
 void push_thread_stop(struct push_thread *t);
 /* The thread's periodic wait: until the next multiple of interval_ns after *due (advanced), or
- * until stop. Returns 1 when stopping. Call with the lock not held. */
+ * until stop or a wake. Returns 1 when stopping. Call with the lock not held. */
 int push_thread_tick(struct push_thread *t, struct timespec *due, int64_t interval_ns);
+/* Ends the current tick's wait now (flush_on_change); call with the lock held. */
+void push_thread_wake_locked(struct push_thread *t);
 /* Sleeps ms, cut short by stop: 0, or -1 when stopping. */
 int push_thread_sleep(struct push_thread *t, int64_t ms);
 

@@ -9,6 +9,7 @@
 
 #include "diag.h"
 #include "log.h"
+#include "loop.h"
 #include "rw_send.h"
 
 static const char *const rw_name_choices[] = {"node_exporter", "cloudwatch", NULL};
@@ -78,6 +79,16 @@ static const struct hw_opt rw_opts[] = {
     {.key = "names", .type = HW_OPT_ENUM, .def = "node_exporter",
      .offset = offsetof(struct rw_conf, names), .choices = rw_name_choices,
      .help = "metric names: node_exporter's or the CloudWatch agent's"},
+    SAMPLER_OPT(struct rw_conf, sample_interval_ns),
+    {.key = "flush_on_change", .type = HW_OPT_STRLIST,
+     .offset = offsetof(struct rw_conf, flush_on_change),
+     .help = "metrics whose change is sent at once, not at the next flush (e.g. oracle_fsfo_is_primary)"},
+    {.key = "max_queue_bytes", .type = HW_OPT_SIZE, .def = "32MiB",
+     .offset = offsetof(struct rw_conf, max_queue_bytes), .min = 65536, .max = 1e11,
+     .help = "memory for samples waiting for the sender (beyond: the oldest are dropped, counted)"},
+    {.key = "max_queue_age", .type = HW_OPT_DURATION, .def = "10m",
+     .offset = offsetof(struct rw_conf, max_queue_age_ns), .min = 1e9, .max = 86400e9,
+     .help = "samples waiting longer than this for the sender are dropped, counted"},
     HW_OPT_END,
 };
 
@@ -203,13 +214,104 @@ static int rw_validate(const void *conf, const char *path, struct hw_diag *d)
 
 static void *rw_thread(void *arg);
 
-/* SIGTERM: the sender sends what is pending (or spools it) and ends. */
+static void rw_pending_free(struct rw_pending *p)
+{
+    hw_snapshot_release(p->x.snap);
+    free((void *)p->x.stamps);
+}
+
+/* Makes room under the queue's limits (age, bytes) for one more entry of `bytes`: the oldest
+ * samples go first, counted and logged once per episode. Called with pt.lock held. */
+static void rw_queue_bound(struct rw_exporter *st, size_t bytes, int64_t now_ms)
+{
+    const int64_t max_age = st->conf->max_queue_age_ns / 1000000;
+    size_t gone = 0;
+    while (gone < st->npending &&
+           (st->queued_bytes + bytes > st->conf->max_queue_bytes ||
+            now_ms - st->pending[gone].taken_ms > max_age)) {
+        struct rw_pending *p = &st->pending[gone++];
+        atomic_fetch_add(&st->stats.dp_dropped, rw_count_sampled(&st->eo, &p->x));
+        st->queued_bytes -= p->bytes;
+        rw_pending_free(p);
+    }
+    if (gone) {
+        if (!st->queue_full_logged) {
+            hw_warn("remote_write", "sender behind: oldest queued samples dropped",
+                    "max_queue_bytes=%llu max_queue_age_s=%lld",
+                    (unsigned long long)st->conf->max_queue_bytes, (long long)(max_age / 1000));
+        }
+        st->queue_full_logged = 1;
+        st->npending -= gone;
+        memmove(st->pending, st->pending + gone, st->npending * sizeof(*st->pending));
+    }
+}
+
+/* Queues what the sampler took of snap (a reference and a copy of the stamps). 0 or -1. */
+static int rw_enqueue(struct rw_exporter *st, const struct hw_snapshot *snap, int wake)
+{
+    const struct hw_snapshot *held = hw_registry_acquire(st->reg); /* snap, now ours */
+    int64_t *stamps = malloc((snap->nfamilies + 1) * sizeof(*stamps));
+    if (!held || held->generation != snap->generation || !stamps) {
+        hw_snapshot_release(held);
+        free(stamps);
+        return -1;
+    }
+    memcpy(stamps, st->sampler.stamps, snap->nfamilies * sizeof(*stamps));
+    const struct rw_pending p = {.x = {.snap = held, .stamps = stamps},
+                                 .taken_ms = hw_now_mono_ns() / 1000000,
+                                 .bytes = held->bytes + snap->nfamilies * sizeof(*stamps)};
+    pthread_mutex_lock(&st->pt.lock);
+    rw_queue_bound(st, p.bytes, p.taken_ms);
+    if (st->npending == st->cap) {
+        const size_t cap = st->cap ? st->cap * 2 : 16;
+        struct rw_pending *v = realloc(st->pending, cap * sizeof(*v));
+        if (!v) {
+            pthread_mutex_unlock(&st->pt.lock);
+            struct rw_pending q = p;
+            atomic_fetch_add(&st->stats.dp_dropped, rw_count_sampled(&st->eo, &q.x));
+            rw_pending_free(&q);
+            return -1;
+        }
+        st->pending = v;
+        st->cap = cap;
+    }
+    st->pending[st->npending++] = p;
+    st->queued_bytes += p.bytes;
+    if (wake) {
+        push_thread_wake_locked(&st->pt);
+    }
+    pthread_mutex_unlock(&st->pt.lock);
+    return 0;
+}
+
+/* Loop thread, after every publish: what is a sample now (exporters/sampler.h) is queued for
+ * the sender; a watched change (flush_on_change) is sent at once. */
+static int rw_flush(void *state, const struct hw_snapshot *snap)
+{
+    struct rw_exporter *st = state;
+    const int now = sampler_watch_changed(&st->watch, snap);
+    const int n = sampler_take(&st->sampler, snap, hw_now_wall_ms(), now ? SAMPLE_EVENTS_NOW : 0);
+    if (n > 0 && rw_enqueue(st, snap, now) != 0 && !st->oom_logged) {
+        hw_error("remote_write", "out of memory: samples dropped", "%s", "");
+        st->oom_logged = 1;
+    }
+    return 0;
+}
+
+/* SIGTERM or a reload: the event-driven families as they are now join the queue, then the
+ * sender sends what is queued (or spools it) and ends. */
 static void rw_stop(void *state)
 {
     struct rw_exporter *st = state;
-    if (st) {
-        push_thread_stop(&st->pt);
+    if (!st) {
+        return;
     }
+    const struct hw_snapshot *snap = st->pt.started ? hw_registry_acquire(st->reg) : NULL;
+    if (snap && sampler_take(&st->sampler, snap, hw_now_wall_ms(), SAMPLE_FINAL) > 0) {
+        (void)rw_enqueue(st, snap, 0);
+    }
+    hw_snapshot_release(snap);
+    push_thread_stop(&st->pt);
 }
 
 static void rw_destroy(void *state)
@@ -221,8 +323,11 @@ static void rw_destroy(void *state)
     push_thread_destroy(&st->pt);
     rw_send_close(st);
     for (size_t i = 0; i < st->npending; i++) {
-        hw_snapshot_release(st->pending[i]);
+        rw_pending_free(&st->pending[i]);
     }
+    free(st->pending);
+    sampler_watch_free(&st->watch);
+    sampler_free(&st->sampler);
     free(st);
 }
 
@@ -241,9 +346,15 @@ static int rw_create(const void *conf, const struct hw_ctx *ctx, void **state)
                                      .nmetrics = c->metrics.n,
                                      .max_samples = (size_t)c->max_samples_per_send};
     snprintf(st->state_dir, sizeof(st->state_dir), "%s", ctx->state_dir ? ctx->state_dir : ".");
+    sampler_init(&st->sampler, SAMPLER_SCRAPE, c->sample_interval_ns, ctx->interval_ns);
     /* Libraries, credentials and the spool are set up by the sender thread, so `check` and a
      * reload that fails early touch nothing. */
     *state = st;
+    if (sampler_watch_init(&st->watch, (const char *const *)c->flush_on_change.v,
+                           c->flush_on_change.n) != 0) {
+        rw_destroy(st);
+        return -1;
+    }
     return 0;
 }
 
@@ -257,56 +368,27 @@ static int rw_start(void *state)
     return 0;
 }
 
-/* Loop thread, after every publish: keep a reference to the snapshot for the next send. */
-static int rw_flush(void *state, const struct hw_snapshot *snap)
-{
-    struct rw_exporter *st = state;
-    const struct hw_snapshot *held = hw_registry_acquire(st->reg); /* snap, now ours */
-    if (!held || held->generation != snap->generation) {
-        hw_snapshot_release(held);
-        return 0;
-    }
-    pthread_mutex_lock(&st->pt.lock);
-    if (held->timestamp_ms <= st->last_ms) {
-        /* Two publishes within one millisecond: a receiver takes one sample per series and
-         * time, so the newer snapshot replaces the pending one (or waits for the next ms). */
-        int replace = st->npending > 0 &&
-                      st->pending[st->npending - 1]->timestamp_ms == held->timestamp_ms;
-        const struct hw_snapshot *gone = replace ? st->pending[--st->npending] : held;
-        hw_snapshot_release(gone);
-        if (!replace) {
-            pthread_mutex_unlock(&st->pt.lock);
-            return 0;
-        }
-    }
-    st->last_ms = held->timestamp_ms > st->last_ms ? held->timestamp_ms : st->last_ms;
-    if (st->npending == RW_MAX_PENDING) {
-        atomic_fetch_add(&st->stats.dp_dropped, rw_count_samples(&st->eo, st->pending[0]));
-        hw_snapshot_release(st->pending[0]);
-        memmove(st->pending, st->pending + 1, (RW_MAX_PENDING - 1) * sizeof(st->pending[0]));
-        st->npending--;
-    }
-    st->pending[st->npending++] = held;
-    pthread_mutex_unlock(&st->pt.lock);
-    return 0;
-}
-
-/* Sender thread: the snapshots gathered since the last send, encoded and delivered. */
+/* Sender thread: the samples queued since the last send, encoded and delivered. */
 static void rw_send_pending(struct rw_exporter *st)
 {
-    const struct hw_snapshot *snaps[RW_MAX_PENDING];
     pthread_mutex_lock(&st->pt.lock);
-    size_t n = st->npending;
-    memcpy(snaps, st->pending, n * sizeof(snaps[0]));
-    st->npending = 0;
+    struct rw_pending *taken = st->pending;
+    const size_t n = st->npending;
+    st->pending = NULL;
+    st->npending = st->cap = st->queued_bytes = 0;
+    st->queue_full_logged = 0;
     pthread_mutex_unlock(&st->pt.lock);
     rw_send_drain_spool(st); /* older bodies first */
+    struct rw_sample *x = calloc(n + 1, sizeof(*x));
     struct rw_bodies b;
     rw_bodies_init(&b);
-    if (rw_encode(&st->eo, snaps, n, &b) != 0) {
+    for (size_t i = 0; x && i < n; i++) {
+        x[i] = taken[i].x;
+    }
+    if (!x || rw_encode_sampled(&st->eo, x, n, &b) != 0) {
         size_t lost = 0;
         for (size_t i = 0; i < n; i++) {
-            lost += rw_count_samples(&st->eo, snaps[i]);
+            lost += rw_count_sampled(&st->eo, &taken[i].x);
         }
         for (size_t i = 0; i < b.n; i++) {
             lost -= b.v[i].nsamples;
@@ -317,8 +399,10 @@ static void rw_send_pending(struct rw_exporter *st)
     rw_send_bodies(st, &b);
     rw_bodies_free(&b);
     for (size_t i = 0; i < n; i++) {
-        hw_snapshot_release(snaps[i]);
+        rw_pending_free(&taken[i]);
     }
+    free(taken);
+    free(x);
 }
 
 static void *rw_thread(void *arg)

@@ -1,4 +1,4 @@
-/* exporters.remote_write: pushes every collection to a Prometheus remote write 1.0 receiver
+/* exporters.remote_write: pushes a sample of every series per sample interval to a Prometheus remote write 1.0 receiver
  * (Prometheus, Mimir, Thanos, Amazon Managed Prometheus with SigV4), batched, retried with
  * backoff and spooled to disk while the receiver cannot take it. */
 #ifndef HW_REMOTE_WRITE_H
@@ -41,6 +41,10 @@ struct rw_conf {
     char *ca_file;
     struct hw_strlist metrics;
     int names; /* 0 node_exporter, 1 cloudwatch */
+    int64_t sample_interval_ns; /* 0: agent.interval */
+    struct hw_strlist flush_on_change;
+    uint64_t max_queue_bytes;
+    int64_t max_queue_age_ns;
 };
 
 extern const struct hw_exporter hw_exporter_remote_write;

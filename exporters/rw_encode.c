@@ -70,14 +70,21 @@ static size_t samples_per_series(const struct hw_snap_family *f)
     return f->type == HW_HISTOGRAM ? f->nbuckets + 3 : 1;
 }
 
-size_t rw_count_samples(const struct rw_encode_opts *o, const struct hw_snapshot *snap)
+size_t rw_count_sampled(const struct rw_encode_opts *o, const struct rw_sample *x)
 {
     size_t n = 0;
-    for (size_t i = 0; snap && i < snap->nfamilies; i++) {
-        const struct hw_snap_family *f = &snap->families[i];
-        n += family_selected(o, f) ? f->nseries * samples_per_series(f) : 0;
+    for (size_t i = 0; x->snap && i < x->snap->nfamilies; i++) {
+        const struct hw_snap_family *f = &x->snap->families[i];
+        const int taken = !x->stamps || x->stamps[i];
+        n += taken && family_selected(o, f) ? f->nseries * samples_per_series(f) : 0;
     }
     return n;
+}
+
+size_t rw_count_samples(const struct rw_encode_opts *o, const struct hw_snapshot *snap)
+{
+    const struct rw_sample x = {.snap = snap};
+    return rw_count_sampled(o, &x);
 }
 
 /* Makes room for one more element in a doubling array. 0 or -1. */
@@ -105,17 +112,18 @@ static int rows_push(struct rw_rows *r, const struct rw_row *row)
     return 0;
 }
 
-static int collect_rows(const struct rw_encode_opts *o, const struct hw_snapshot *snap,
+static int collect_rows(const struct rw_encode_opts *o, const struct rw_sample *x,
                         struct rw_rows *rows)
 {
     int rc = 0;
-    for (size_t i = 0; i < snap->nfamilies; i++) {
-        const struct hw_snap_family *f = &snap->families[i];
-        if (!family_selected(o, f)) {
+    for (size_t i = 0; i < x->snap->nfamilies; i++) {
+        const struct hw_snap_family *f = &x->snap->families[i];
+        if ((x->stamps && !x->stamps[i]) || !family_selected(o, f)) {
             continue;
         }
+        const int64_t ts = x->stamps ? x->stamps[i] : x->snap->timestamp_ms;
         for (size_t j = 0; j < f->nseries; j++) {
-            struct rw_row row = {.f = f, .s = &f->series[j], .ts = snap->timestamp_ms};
+            struct rw_row row = {.f = f, .s = &f->series[j], .ts = ts};
             if (f->type != HW_HISTOGRAM) {
                 rc |= rows_push(rows, &row);
                 continue;
@@ -306,14 +314,14 @@ static int bodies_push(struct rw_bodies *b, const struct rw_body *body)
     return 0;
 }
 
-int rw_encode(const struct rw_encode_opts *o, const struct hw_snapshot *const *snaps,
-              size_t nsnaps, struct rw_bodies *out)
+int rw_encode_sampled(const struct rw_encode_opts *o, const struct rw_sample *x, size_t nx,
+                      struct rw_bodies *out)
 {
     struct rw_rows rows = {0};
     size_t max = o->max_samples ? o->max_samples : 1;
     int rc = 0;
-    for (size_t i = 0; i < nsnaps && rc == 0; i++) {
-        rc = collect_rows(o, snaps[i], &rows);
+    for (size_t i = 0; i < nx && rc == 0; i++) {
+        rc = collect_rows(o, &x[i], &rows);
     }
     for (size_t at = 0; rc == 0 && at < rows.n; at += max) {
         struct rw_body body = {0};
@@ -325,5 +333,20 @@ int rw_encode(const struct rw_encode_opts *o, const struct hw_snapshot *const *s
         }
     }
     free(rows.v);
+    return rc;
+}
+
+int rw_encode(const struct rw_encode_opts *o, const struct hw_snapshot *const *snaps,
+              size_t nsnaps, struct rw_bodies *out)
+{
+    struct rw_sample *x = calloc(nsnaps + 1, sizeof(*x));
+    if (!x) {
+        return -1;
+    }
+    for (size_t i = 0; i < nsnaps; i++) {
+        x[i].snap = snaps[i];
+    }
+    const int rc = rw_encode_sampled(o, x, nsnaps, out);
+    free(x);
     return rc;
 }

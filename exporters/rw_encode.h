@@ -1,7 +1,7 @@
 /* Prometheus remote write 1.0 request bodies from registry snapshots: one time series per
  * exposed sample (counters under their _total names, histograms as _bucket{le}, _sum and
- * _count), labels sorted by name with __name__ among them, every sample stamped with its
- * snapshot's time; WriteRequest protobuf, Snappy block format. Pure computation, no I/O. */
+ * _count), labels sorted by name with __name__ among them, every sample stamped with the time
+ * the sampler gave its family (else its snapshot's); WriteRequest protobuf, Snappy block format. Pure computation, no I/O. */
 #ifndef HW_RW_ENCODE_H
 #define HW_RW_ENCODE_H
 
@@ -34,6 +34,20 @@ struct rw_bodies {
 
 void rw_bodies_init(struct rw_bodies *b);
 void rw_bodies_free(struct rw_bodies *b);
+
+/* What the sampler took of one snapshot (exporters/sampler.h): family i's samples stamped
+ * stamps[i], none where it is 0; stamps NULL: every family at the snapshot's time. */
+struct rw_sample {
+    const struct hw_snapshot *snap;
+    const int64_t *stamps;
+};
+
+/* Appends to out the bodies carrying the selected samples of x (oldest first, so each series'
+ * samples stay in timestamp order), at most o->max_samples per body. 0, or -1 when memory ran
+ * out (out then holds what was complete). */
+int rw_encode_sampled(const struct rw_encode_opts *o, const struct rw_sample *x, size_t nx,
+                      struct rw_bodies *out);
+size_t rw_count_sampled(const struct rw_encode_opts *o, const struct rw_sample *x);
 
 /* Appends to out the bodies carrying every selected sample of snaps (oldest snapshot first, so
  * each series' samples stay in timestamp order), at most o->max_samples per body. 0, or -1 when

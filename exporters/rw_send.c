@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "push_sign.h"
 #include "sigv4.h"
 #include "version.h"
 
@@ -17,9 +18,8 @@
 /* The per-request authentication headers, built fresh for each POST (signatures cover the
  * body; token files may be rotated). */
 struct rw_auth {
-    char auth[SIGV4_AUTH_MAX + 32];
-    char date[64];
-    char token[4200];
+    struct push_sigv4 sig;
+    char plain[4200]; /* basic or bearer */
     const char *h[3];
     size_t n;
 };
@@ -81,41 +81,24 @@ static const char *sigv4_service(const struct rw_conf *c)
 static enum push_outcome auth_sigv4(struct rw_exporter *st, const void *body, size_t len,
                                   struct rw_auth *a)
 {
-    struct aws_creds c;
-    char err[1600], date[SIGV4_DATE_LEN + 1];
-    if (aws_creds_get(st->creds, &c, err, sizeof(err)) != 0) {
-        log_once(st, "NoCredentials", "no AWS credentials; batches are kept in the spool", 0, err);
-        return PUSH_HOLD;
-    }
-    if (sigv4_amz_date(time(NULL), date) != 0) {
-        return PUSH_HOLD;
-    }
+    char err[1600];
+    const char *cause;
     const struct sigv4_header sh[] = {{"host", st->host},
                                       {"content-type", "application/x-protobuf"},
                                       {"content-encoding", "snappy"}};
-    const struct sigv4_input in = {.method = "POST", .path = st->path, .headers = sh,
-                                   .nheaders = 3, .payload = body, .payload_len = len,
-                                   .region = st->region, .service = sigv4_service(st->conf),
-                                   .amz_date = date, .access_key = c.access_key,
-                                   .secret_key = c.secret_key,
-                                   .session_token = c.token[0] ? c.token : NULL,
-                                   .normalize_path = 1, .crypto = st->lib};
-    struct sigv4_output out;
-    int rc = sigv4_sign(&in, &out);
-    if (rc == SIGV4_OK) {
-        snprintf(a->auth, sizeof(a->auth), "Authorization: %s", out.authorization);
-        snprintf(a->date, sizeof(a->date), "X-Amz-Date: %s", date);
-        a->h[a->n++] = a->auth;
-        a->h[a->n++] = a->date;
-        if (in.session_token) {
-            snprintf(a->token, sizeof(a->token), "X-Amz-Security-Token: %s", c.token);
-            a->h[a->n++] = a->token;
-        }
+    const struct push_sigv4_req req = {.creds = st->creds, .lib = st->lib, .region = st->region,
+                                       .service = sigv4_service(st->conf), .path = st->path,
+                                       .headers = sh, .nheaders = 3, .body = body, .len = len};
+    const enum push_outcome o = push_sigv4_sign(&req, &a->sig, &cause, err, sizeof(err));
+    if (o != PUSH_SENT) {
+        log_once(st, cause, strcmp(cause, "NoCredentials") == 0
+                                ? "no AWS credentials; batches are kept in the spool"
+                                : "cannot sign the request; batches are kept in the spool",
+                 0, err);
+        return o;
     }
-    st->lib->cleanse(&c, sizeof(c)); /* after the token was copied into its header */
-    if (rc != SIGV4_OK) {
-        log_once(st, "SigningFailed", "cannot sign the request", 0, sigv4_strerror(rc));
-        return PUSH_HOLD;
+    for (size_t i = 0; i < a->sig.n; i++) {
+        a->h[a->n++] = a->sig.h[i];
     }
     return PUSH_SENT;
 }
@@ -137,8 +120,8 @@ static enum push_outcome auth_basic(struct rw_exporter *st, struct rw_auth *a)
         char *enc = up.oom ? NULL : malloc(up.len / 3 * 4 + 8);
         if (enc) {
             rw_base64(up.data, up.len, enc);
-            snprintf(a->auth, sizeof(a->auth), "Authorization: Basic %s", enc);
-            o = strlen(enc) + 32 < sizeof(a->auth) ? PUSH_SENT : PUSH_REJECTED;
+            snprintf(a->plain, sizeof(a->plain), "Authorization: Basic %s", enc);
+            o = strlen(enc) + 32 < sizeof(a->plain) ? PUSH_SENT : PUSH_REJECTED;
             free(enc);
         }
     }
@@ -150,7 +133,7 @@ static enum push_outcome auth_basic(struct rw_exporter *st, struct rw_auth *a)
     }
     hw_buf_free(&up);
     hw_buf_free(&pw);
-    a->h[a->n++] = a->auth;
+    a->h[a->n++] = a->plain;
     return o;
 }
 
@@ -166,8 +149,8 @@ static enum push_outcome auth_bearer(struct rw_exporter *st, struct rw_auth *a)
     } else {
         const char *t = st->conf->bearer_token_file ? (tok.data ? tok.data : "")
                                                     : st->conf->bearer_token;
-        snprintf(a->auth, sizeof(a->auth), "Authorization: Bearer %s", t);
-        a->h[a->n++] = a->auth;
+        snprintf(a->plain, sizeof(a->plain), "Authorization: Bearer %s", t);
+        a->h[a->n++] = a->plain;
     }
     if (tok.data) {
         memset(tok.data, 0, tok.len);

@@ -14,10 +14,16 @@
 #include "push.h"
 #include "remote_write.h"
 #include "rw_encode.h"
+#include "sampler.h"
 #include "spool.h"
 
 /* Snapshots waiting for the next flush; beyond this the oldest is dropped (and counted). */
-#define RW_MAX_PENDING 64
+/* A sample taken on the loop thread, waiting for the sender thread. */
+struct rw_pending {
+    struct rw_sample x; /* holds a snapshot reference and its own stamps */
+    int64_t taken_ms;   /* CLOCK_MONOTONIC, for the queue's age limit */
+    size_t bytes;
+};
 #define RW_MAX_HEADERS 32 /* extra headers accepted in the config */
 
 struct rw_stats {
@@ -30,10 +36,14 @@ struct rw_exporter {
     struct hw_registry *reg;
     struct rw_encode_opts eo;
     char state_dir[1024];
-    struct push_thread pt; /* pt.lock guards pending, npending */
-    const struct hw_snapshot *pending[RW_MAX_PENDING];
-    size_t npending;
-    int64_t last_ms; /* loop thread: newest snapshot time taken (a sample per ms and series) */
+    struct push_thread pt; /* pt.lock guards pending, npending, queued_bytes */
+    struct rw_pending *pending; /* oldest first */
+    size_t npending, cap, queued_bytes;
+    /* loop thread */
+    struct sampler sampler;
+    struct sampler_watch watch; /* flush_on_change */
+    int oom_logged;
+    int queue_full_logged; /* pt.lock; until the sender takes the queue */
     /* sender thread */
     struct awslib *lib;
     struct aws_http *http, *meta;

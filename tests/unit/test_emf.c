@@ -339,7 +339,8 @@ static void fixture_open(struct fixture *f, const char *json_fmt, const char *ou
     json_decref(root);
     f->reg = hw_registry_new();
     assert_non_null(f->reg);
-    const struct hw_ctx ctx = {.reg = f->reg, .instance = "emf"};
+    /* The agent's interval is the exporter's sample interval (1 s, as the timed test's flush). */
+    const struct hw_ctx ctx = {.reg = f->reg, .instance = "emf", .interval_ns = 1000000000};
     assert_int_equal(hw_exporter_emf.create(&f->conf, &ctx, &f->st), 0);
     assert_int_equal(hw_exporter_emf.start(f->st), 0);
 }
