@@ -165,16 +165,11 @@ static int cw_make_agg(struct cw_exporter *st, struct cw_agg **agg)
 static void cw_stop(void *state)
 {
     struct cw_exporter *st = state;
-    if (!st || !st->thread_started) {
+    if (!st || !st->pt.started) {
         return;
     }
     cw_take_final(st);
-    pthread_mutex_lock(&st->lock);
-    st->stop = 1;
-    pthread_cond_signal(&st->cond);
-    pthread_mutex_unlock(&st->lock);
-    pthread_join(st->thread, NULL);
-    st->thread_started = 0;
+    push_thread_stop(&st->pt);
 }
 
 static void cw_destroy(void *state)
@@ -201,8 +196,7 @@ static void cw_destroy(void *state)
     sampler_free(&st->sampler);
     json_decref(st->committed);
     json_decref(st->restored);
-    pthread_mutex_destroy(&st->lock);
-    pthread_cond_destroy(&st->cond);
+    push_thread_destroy(&st->pt);
     free(st);
 }
 
@@ -218,12 +212,7 @@ static int cw_create(const void *conf, const struct hw_ctx *ctx, void **state)
     st->request_checkpoint = ctx->request_checkpoint;
     st->core = ctx->core;
     snprintf(st->state_dir, sizeof(st->state_dir), "%s", ctx->state_dir ? ctx->state_dir : ".");
-    pthread_condattr_t ca;
-    int ok = pthread_condattr_init(&ca) == 0;
-    ok = ok && pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0;
-    ok = ok && pthread_mutex_init(&st->lock, NULL) == 0 && pthread_cond_init(&st->cond, &ca) == 0;
-    pthread_condattr_destroy(&ca);
-    if (!ok) {
+    if (push_thread_init(&st->pt) != 0) {
         free(st);
         return -1;
     }
@@ -242,11 +231,10 @@ static int cw_create(const void *conf, const struct hw_ctx *ctx, void **state)
 static int cw_start(void *state)
 {
     struct cw_exporter *st = state;
-    if (pthread_create(&st->thread, NULL, cw_thread, st) != 0) {
+    if (push_thread_start(&st->pt, cw_thread, st) != 0) {
         hw_error("cloudwatch", "cannot start the sender thread", "%s", "");
         return -1;
     }
-    st->thread_started = 1;
     return 0;
 }
 
@@ -279,9 +267,9 @@ static uint64_t config_hash(const struct cw_conf *c)
 static json_t *cw_checkpoint(void *state)
 {
     struct cw_exporter *st = state;
-    pthread_mutex_lock(&st->lock);
+    pthread_mutex_lock(&st->pt.lock);
     json_t *c = json_incref(st->committed);
-    pthread_mutex_unlock(&st->lock);
+    pthread_mutex_unlock(&st->pt.lock);
     return c;
 }
 
@@ -294,12 +282,12 @@ static int cw_restore(void *state, const json_t *saved, const char **why)
     if (cw_baselines_check(saved, st->conf->namespace_, st->config_hash, why) != 0) {
         return -1;
     }
-    pthread_mutex_lock(&st->lock);
+    pthread_mutex_lock(&st->pt.lock);
     json_decref(st->restored);
     json_decref(st->committed);
     st->restored = json_incref((json_t *)saved);
     st->committed = json_incref((json_t *)saved);
-    pthread_mutex_unlock(&st->lock);
+    pthread_mutex_unlock(&st->pt.lock);
     return 0;
 }
 
@@ -317,10 +305,10 @@ static void cw_commit_baselines(struct cw_exporter *st, json_t *committed)
     if (!committed) {
         return;
     }
-    pthread_mutex_lock(&st->lock);
+    pthread_mutex_lock(&st->pt.lock);
     json_decref(st->committed);
     st->committed = committed;
-    pthread_mutex_unlock(&st->lock);
+    pthread_mutex_unlock(&st->pt.lock);
     if (st->request_checkpoint) {
         st->request_checkpoint(st->core);
     }
@@ -349,7 +337,7 @@ static void cw_start_baselines(struct cw_exporter *st)
 static int cw_flush(void *state, const struct hw_snapshot *snap)
 {
     struct cw_exporter *st = state;
-    pthread_mutex_lock(&st->lock);
+    pthread_mutex_lock(&st->pt.lock);
     const int now = sampler_watch_changed(&st->watch, snap);
     const int n = sampler_take(&st->sampler, snap, hw_now_wall_ms(), now ? SAMPLE_EVENTS_NOW : 0);
     if (n < 0) {
@@ -363,10 +351,9 @@ static int cw_flush(void *state, const struct hw_snapshot *snap)
         cw_start_baselines(st);
     }
     if (now) {
-        st->flush_now = 1;
-        pthread_cond_signal(&st->cond);
+        push_thread_wake_locked(&st->pt);
     }
-    pthread_mutex_unlock(&st->lock);
+    pthread_mutex_unlock(&st->pt.lock);
     return 0;
 }
 
@@ -378,11 +365,11 @@ static void cw_take_final(struct cw_exporter *st)
     if (!snap) {
         return;
     }
-    pthread_mutex_lock(&st->lock);
+    pthread_mutex_lock(&st->pt.lock);
     if (st->agg && sampler_take(&st->sampler, snap, hw_now_wall_ms(), SAMPLE_FINAL) > 0) {
         (void)cw_agg_observe_some(st->agg, snap, st->sampler.stamps);
     }
-    pthread_mutex_unlock(&st->lock);
+    pthread_mutex_unlock(&st->pt.lock);
     hw_snapshot_release(snap);
 }
 
@@ -391,10 +378,10 @@ static void cw_flush_interval(struct cw_exporter *st)
 {
     struct cw_datums d;
     cw_datums_init(&d);
-    pthread_mutex_lock(&st->lock);
+    pthread_mutex_lock(&st->pt.lock);
     int rc = st->agg ? cw_agg_flush(st->agg, hw_now_wall_ms(), &d) : -1;
     json_t *sent_up_to = rc == 0 && st->start_taken ? cw_baselines_now(st) : NULL;
-    pthread_mutex_unlock(&st->lock);
+    pthread_mutex_unlock(&st->pt.lock);
     if (rc == 0 && d.n > 0) {
         cw_send_datums(st, &d);
     }
@@ -408,7 +395,7 @@ static void cw_flush_interval(struct cw_exporter *st)
 static void cw_attach_agg(struct cw_exporter *st, struct cw_agg *agg)
 {
     const char *why = "";
-    pthread_mutex_lock(&st->lock);
+    pthread_mutex_lock(&st->pt.lock);
     st->agg = agg;
     if (st->restored && cw_agg_restore(agg, st->restored, CW_AGG_MAX_BASELINES, &why) != 0) {
         hw_warn("cloudwatch", "counter baselines not restored", "reason=\"%s\"", why);
@@ -421,7 +408,7 @@ static void cw_attach_agg(struct cw_exporter *st, struct cw_agg *agg)
         st->first_snap = NULL;
         cw_start_baselines(st);
     }
-    pthread_mutex_unlock(&st->lock);
+    pthread_mutex_unlock(&st->pt.lock);
 }
 
 static void *cw_thread(void *arg)
@@ -440,26 +427,11 @@ static void *cw_thread(void *arg)
     }
     cw_attach_agg(st, agg);
     clock_gettime(CLOCK_MONOTONIC, &due);
-    pthread_mutex_lock(&st->lock);
-    while (!st->stop) {
-        int64_t ns = due.tv_nsec + st->conf->flush_interval_ns % 1000000000;
-        due.tv_sec += st->conf->flush_interval_ns / 1000000000 + ns / 1000000000;
-        due.tv_nsec = ns % 1000000000;
-        while (!st->stop && !st->flush_now) {
-            if (pthread_cond_timedwait(&st->cond, &st->lock, &due) == ETIMEDOUT) {
-                break;
-            }
-        }
-        st->flush_now = 0;
-        int stopping = st->stop;
-        pthread_mutex_unlock(&st->lock);
+    int stopping = 0;
+    while (!stopping) {
+        stopping = push_thread_tick(&st->pt, &due, st->conf->flush_interval_ns);
         cw_flush_interval(st); /* the last one on stop: nothing produced is left behind */
-        pthread_mutex_lock(&st->lock);
-        if (stopping) {
-            break;
-        }
     }
-    pthread_mutex_unlock(&st->lock);
     return NULL;
 }
 

@@ -11,6 +11,7 @@
 #include "cw_json.h"
 #include "cw_query.h"
 #include "log.h"
+#include "loop.h"
 #include "push.h"
 #include "push_sign.h"
 #include "sigv4.h"
@@ -21,14 +22,6 @@
 #define CW_SPOOL_KIND_JSON SPOOL_KIND_CLOUDWATCH_JSON_GZIP
 #define CW_MAX_AGE_MS (14LL * 86400 * 1000 - 3600 * 1000) /* the service keeps 2 weeks */
 
-enum cw_outcome { CW_SENT, CW_RETRY, CW_REJECTED, CW_HOLD };
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* "https://host:port/path" → host ("host:port") and path ("/path"). */
 static void split_url(const char *url, char *host, size_t hlen, char *path, size_t plen)
@@ -88,25 +81,6 @@ static int cw_resolve_dims(struct cw_exporter *st)
     return 0;
 }
 
-static int cw_open_spool(struct cw_exporter *st)
-{
-    char dir[1200], err[300];
-    if (st->conf->spool.max_size == 0) {
-        return 0;
-    }
-    if (st->conf->spool.dir && *st->conf->spool.dir) {
-        snprintf(dir, sizeof(dir), "%s", st->conf->spool.dir);
-    } else {
-        snprintf(dir, sizeof(dir), "%s/spool/cloudwatch", st->state_dir);
-    }
-    st->spool = spool_open(dir, st->conf->spool.max_size, err, sizeof(err));
-    if (!st->spool) {
-        hw_error("cloudwatch", "spool unavailable; undeliverable batches will be dropped",
-                 "error=\"%s\"", err);
-    }
-    return 0;
-}
-
 int cw_send_open(struct cw_exporter *st)
 {
     char err[3600];
@@ -145,7 +119,9 @@ int cw_send_open(struct cw_exporter *st)
         hw_info("cloudwatch", "ready", "endpoint=%s region=%s credentials=%s", st->url,
                 st->region, c.source);
     }
-    return cw_open_spool(st);
+    st->spool = push_spool_open(st->conf->spool.dir, st->state_dir, "cloudwatch",
+                                st->conf->spool.max_size, "cloudwatch");
+    return 0;
 }
 
 void cw_send_close(struct cw_exporter *st)
@@ -157,13 +133,8 @@ void cw_send_close(struct cw_exporter *st)
 static void log_once(struct cw_exporter *st, const char *code, const char *text, long status,
                      const char *msg)
 {
-    for (size_t i = 0; i < st->nlogged; i++) {
-        if (strcmp(st->logged[i], code) == 0) {
-            return;
-        }
-    }
-    if (st->nlogged < sizeof(st->logged) / sizeof(st->logged[0])) {
-        snprintf(st->logged[st->nlogged++], sizeof(st->logged[0]), "%s", code);
+    if (!push_first_time(&st->logged, code)) {
+        return;
     }
     hw_error("cloudwatch", text, "status=%ld code=%s message=\"%.200s\"", status, code, msg);
 }
@@ -211,7 +182,7 @@ static void cw_auth_refused(struct cw_exporter *st, const struct aws_http_resp *
 }
 
 /* What an answer (or its absence) means for the batch: sent, retried, kept or dropped. */
-static enum cw_outcome cw_judge(struct cw_exporter *st, int rc, const struct aws_http_resp *r,
+static enum push_outcome cw_judge(struct cw_exporter *st, int rc, const struct aws_http_resp *r,
                                 const struct push_sigv4 *c, enum cw_proto proto)
 {
     char code[64], msg[512], text[1400];
@@ -227,36 +198,36 @@ static enum cw_outcome cw_judge(struct cw_exporter *st, int rc, const struct aws
                                      "private CA set exporters.cloudwatch.ca_file; batches are "
                                      "kept in the spool", st->url);
         log_once(st, "TLS", text, 0, r->error);
-        return CW_HOLD; /* retrying at once cannot change a certificate */
+        return PUSH_HOLD; /* retrying at once cannot change a certificate */
     }
     const int throttled = strncmp(code, "Throttling", 10) == 0; /* ThrottlingException too */
     if (rc != 0 || r->status >= 500 || throttled) {
         atomic_fetch_add(throttled ? &st->stats.req_throttled : &st->stats.req_error, 1);
-        return CW_RETRY;
+        return PUSH_RETRY;
     }
     if (r->status == 200) {
         atomic_fetch_add(&st->stats.req_ok, 1);
-        return CW_SENT;
+        return PUSH_SENT;
     }
     if (strncmp(code, "ExpiredToken", 12) == 0) {
         aws_creds_invalidate(st->creds); /* fetched again on the retry */
-        return CW_RETRY;
+        return PUSH_RETRY;
     }
     if (cw_clock_refused(st, r, code, msg)) {
-        return CW_HOLD;
+        return PUSH_HOLD;
     }
     if (r->status == 403 || strncmp(code, "AccessDenied", 12) == 0) {
         cw_auth_refused(st, r, code, msg, c);
-        return CW_HOLD;
+        return PUSH_HOLD;
     }
     atomic_fetch_add(&st->stats.req_rejected, 1);
     log_once(st, code[0] ? code : "BadRequest", "request rejected; its datapoints are dropped",
              r->status, msg);
-    return CW_REJECTED;
+    return PUSH_REJECTED;
 }
 
 /* One signed POST of a body in protocol proto; the outcome decides retry, spool or drop. */
-static enum cw_outcome cw_post(struct cw_exporter *st, const void *body, size_t len,
+static enum push_outcome cw_post(struct cw_exporter *st, const void *body, size_t len,
                                enum cw_proto proto)
 {
     char err[3600], hhost[300];
@@ -277,7 +248,7 @@ static enum cw_outcome cw_post(struct cw_exporter *st, const void *body, size_t 
                                 ? "no credentials; batches are kept in the spool"
                                 : "cannot sign the request; batches are kept in the spool",
                  0, err);
-        return CW_HOLD;
+        return PUSH_HOLD;
     }
     snprintf(hhost, sizeof(hhost), "Host: %s", st->host);
     const char *h[9];
@@ -295,7 +266,7 @@ static enum cw_outcome cw_post(struct cw_exporter *st, const void *body, size_t 
     struct aws_http_resp r = {0};
     int rc = aws_http_request(st->http, "POST", st->url, h, nh, body, len, &r);
     push_sigv4_wipe(&req, &sig);
-    enum cw_outcome o = cw_judge(st, rc, &r, &sig, proto);
+    enum push_outcome o = cw_judge(st, rc, &r, &sig, proto);
     if (rc != 0) {
         hw_debug("cloudwatch", "request failed", "error=\"%s\"", r.error);
     }
@@ -303,35 +274,15 @@ static enum cw_outcome cw_post(struct cw_exporter *st, const void *body, size_t 
     return o;
 }
 
-/* Full jitter: a random wait in [0, min(20 s, 200 ms x 2^attempt)], cut short by stop. */
-static int cw_backoff(struct cw_exporter *st, int attempt)
-{
-    int64_t cap = 200LL << (attempt > 7 ? 7 : attempt);
-    cap = cap > 20000 ? 20000 : cap;
-    int64_t ms = (int64_t)(rand_r(&st->rand_state) % (unsigned)(cap + 1));
-    struct timespec due;
-    clock_gettime(CLOCK_MONOTONIC, &due);
-    due.tv_sec += ms / 1000;
-    due.tv_nsec += (ms % 1000) * 1000000;
-    if (due.tv_nsec >= 1000000000) {
-        due.tv_sec++;
-        due.tv_nsec -= 1000000000;
-    }
-    pthread_mutex_lock(&st->lock);
-    while (!st->stop && pthread_cond_timedwait(&st->cond, &st->lock, &due) != ETIMEDOUT) {
-    }
-    int stop = st->stop;
-    pthread_mutex_unlock(&st->lock);
-    return stop ? -1 : 0;
-}
-
-static enum cw_outcome cw_post_retrying(struct cw_exporter *st, const void *body, size_t len,
+static enum push_outcome cw_post_retrying(struct cw_exporter *st, const void *body, size_t len,
                                         enum cw_proto proto)
 {
-    enum cw_outcome o = CW_RETRY;
+    enum push_outcome o = PUSH_RETRY;
     for (int attempt = 0; attempt <= st->conf->max_retries; attempt++) {
         o = cw_post(st, body, len, proto);
-        if (o != CW_RETRY || attempt == st->conf->max_retries || cw_backoff(st, attempt) != 0) {
+        /* full jitter: a random wait in [0, min(20 s, 200 ms x 2^attempt)], cut short by stop */
+        if (o != PUSH_RETRY || attempt == st->conf->max_retries ||
+            push_thread_sleep(&st->pt, push_jitter_ms(&st->rand_state, attempt, 200, 20000)) != 0) {
             break;
         }
     }
@@ -372,12 +323,12 @@ void cw_send_datums(struct cw_exporter *st, const struct cw_datums *d)
             continue;
         }
         /* With older batches waiting, new ones queue behind them: delivery stays in order. */
-        enum cw_outcome o = (st->spool && spool_stats(st->spool)->entries > 0)
-                                ? CW_HOLD
+        enum push_outcome o = (st->spool && spool_stats(st->spool)->entries > 0)
+                                ? PUSH_HOLD
                                 : cw_post_retrying(st, b->gz.data, b->gz.len, proto);
-        if (o == CW_SENT) {
+        if (o == PUSH_SENT) {
             atomic_fetch_add(&st->stats.dp_sent, b->ndatums);
-        } else if (o == CW_REJECTED) {
+        } else if (o == PUSH_REJECTED) {
             atomic_fetch_add(&st->stats.dp_dropped, b->ndatums);
         } else {
             cw_spool_or_drop(st, b, proto);
@@ -389,37 +340,30 @@ void cw_send_datums(struct cw_exporter *st, const struct cw_datums *d)
     cw_bodies_free(&bodies);
 }
 
+static enum push_outcome cw_drain_send(void *arg, const struct spool_entry *e)
+{
+    const enum cw_proto proto =
+        (e->kind & 0xffu) == CW_SPOOL_KIND_JSON ? CW_PROTO_JSON : CW_PROTO_QUERY;
+    return cw_post(arg, e->data, e->len, proto);
+}
+
+static void cw_drain_done(void *arg, enum push_outcome o, uint64_t datapoints)
+{
+    struct cw_exporter *st = arg;
+    atomic_fetch_add(o == PUSH_SENT ? &st->stats.dp_sent : &st->stats.dp_dropped, datapoints);
+}
+
 void cw_send_drain_spool(struct cw_exporter *st)
 {
     if (!st->spool || st->dry_run) {
         return;
     }
-    size_t expired = spool_drop_older_than(st->spool, wall_ms() - CW_MAX_AGE_MS);
+    size_t expired = spool_drop_older_than(st->spool, hw_now_wall_ms() - CW_MAX_AGE_MS);
     if (expired) {
         hw_warn("cloudwatch", "spooled batches too old for CloudWatch dropped", "batches=%zu",
                 expired);
     }
-    for (int i = 0; i < 10000; i++) { /* bounded per flush */
-        struct spool_entry e;
-        if (spool_peek(st->spool, &e) != 1) {
-            break;
-        }
-        const enum cw_proto proto =
-            (e.kind & 0xffu) == CW_SPOOL_KIND_JSON ? CW_PROTO_JSON : CW_PROTO_QUERY;
-        enum cw_outcome o = cw_post(st, e.data, e.len, proto);
-        if (o == CW_SENT) {
-            atomic_fetch_add(&st->stats.dp_sent, e.kind >> 8);
-        } else if (o == CW_REJECTED) {
-            atomic_fetch_add(&st->stats.dp_dropped, e.kind >> 8);
-        }
-        if (o == CW_SENT || o == CW_REJECTED) {
-            (void)spool_pop(st->spool, e.seq);
-        }
-        spool_entry_free(&e);
-        if (o != CW_SENT && o != CW_REJECTED) {
-            break;
-        }
-    }
+    push_drain_spool(st->spool, 10000, cw_drain_send, cw_drain_done, st); /* bounded per flush */
     atomic_store(&st->stats.spool_bytes, spool_stats(st->spool)->bytes);
 }
 

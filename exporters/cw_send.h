@@ -13,6 +13,7 @@
 #include "awslib.h"
 #include "cloudwatch.h"
 #include "cw_batch.h"
+#include "push.h"
 #include "sampler.h"
 #include "spool.h"
 
@@ -26,11 +27,7 @@ struct cw_exporter {
     const struct cw_conf *conf;
     struct hw_registry *reg;
     char state_dir[1024];
-    pthread_t thread;
-    int thread_started;
-    pthread_mutex_t lock; /* guards agg, stop, flush_now, sampler, watch */
-    pthread_cond_t cond;  /* CLOCK_MONOTONIC */
-    int stop, flush_now;
+    struct push_thread pt; /* pt.lock guards agg, sampler, watch, committed, restored */
     struct cw_agg *agg;
     /* The first snapshot (published before any collection, after checkpoints were restored):
      * held until the aggregator exists so that counters' baselines are the values at start. */
@@ -59,8 +56,7 @@ struct cw_exporter {
     struct spool *spool;
     int dry_run;
     unsigned rand_state;
-    char logged[8][64]; /* error codes already logged (each logged once) */
-    size_t nlogged;
+    struct push_logged logged; /* error codes already logged (each logged once) */
     struct cw_stats_atomic stats;
 };
 

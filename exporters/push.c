@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -89,6 +90,13 @@ void push_thread_wake_locked(struct push_thread *t)
 {
     t->wake = 1;
     pthread_cond_signal(&t->cond);
+}
+
+int64_t push_jitter_ms(unsigned *rand_state, int attempt, int64_t base_ms, int64_t cap_ms)
+{
+    int64_t cap = base_ms << (attempt > 16 ? 16 : attempt < 0 ? 0 : attempt);
+    cap = cap > cap_ms ? cap_ms : cap;
+    return (int64_t)((uint64_t)rand_r(rand_state) % (uint64_t)(cap + 1));
 }
 
 int push_thread_sleep(struct push_thread *t, int64_t ms)

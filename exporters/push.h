@@ -30,6 +30,8 @@ void push_thread_stop(struct push_thread *t);
 int push_thread_tick(struct push_thread *t, struct timespec *due, int64_t interval_ns);
 /* Ends the current tick's wait now (flush_on_change); call with the lock held. */
 void push_thread_wake_locked(struct push_thread *t);
+/* Full jitter: a random wait in [0, min(cap_ms, base_ms x 2^attempt)]. */
+int64_t push_jitter_ms(unsigned *rand_state, int attempt, int64_t base_ms, int64_t cap_ms);
 /* Sleeps ms, cut short by stop: 0, or -1 when stopping. */
 int push_thread_sleep(struct push_thread *t, int64_t ms);
 

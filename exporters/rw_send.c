@@ -249,9 +249,7 @@ static enum push_outcome rw_post_retrying(struct rw_exporter *st, const void *bo
         if (o != PUSH_RETRY || attempt == st->conf->max_retries) {
             break;
         }
-        int64_t cap = 500LL << (attempt > 6 ? 6 : attempt);
-        cap = cap > 30000 ? 30000 : cap;
-        int64_t ms = after ? after : (int64_t)(rand_r(&st->rand_state) % (unsigned)(cap + 1));
+        int64_t ms = after ? after : push_jitter_ms(&st->rand_state, attempt, 500, 30000);
         if (push_thread_sleep(&st->pt, ms) != 0) {
             break;
         }
