@@ -221,7 +221,7 @@ static void rw_pending_free(struct rw_pending *p)
 }
 
 /* Makes room under the queue's limits (age, bytes) for one more entry of `bytes`: the oldest
- * samples go first, counted and logged once per episode. Called with pt.lock held. */
+ * samples go first, counted (logged once). Called with pt.lock held. */
 static void rw_queue_bound(struct rw_exporter *st, size_t bytes, int64_t now_ms)
 {
     const int64_t max_age = st->conf->max_queue_age_ns / 1000000;
@@ -376,7 +376,6 @@ static void rw_send_pending(struct rw_exporter *st)
     const size_t n = st->npending;
     st->pending = NULL;
     st->npending = st->cap = st->queued_bytes = 0;
-    st->queue_full_logged = 0;
     pthread_mutex_unlock(&st->pt.lock);
     rw_send_drain_spool(st); /* older bodies first */
     struct rw_sample *x = calloc(n + 1, sizeof(*x));

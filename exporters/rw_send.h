@@ -43,7 +43,7 @@ struct rw_exporter {
     struct sampler sampler;
     struct sampler_watch watch; /* flush_on_change */
     int oom_logged;
-    int queue_full_logged; /* pt.lock; until the sender takes the queue */
+    int queue_full_logged; /* pt.lock */
     /* sender thread */
     struct awslib *lib;
     struct aws_http *http, *meta;

@@ -7,6 +7,7 @@ the middle of the run reaches remote write and CloudWatch within a second."""
 import json
 import os
 import shutil
+import socket
 import time
 
 import hwtest
@@ -182,6 +183,36 @@ def run_all(t, prom, fake):
         shutil.rmtree(a.dir, ignore_errors=True)
 
 
+def test_queue_bound(t):
+    """A receiver that takes the connection and never answers holds the sender in its request;
+    meanwhile the samples queue in memory up to max_queue_bytes, then the oldest are dropped,
+    counted and logged once."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(64)
+    port = srv.getsockname()[1]
+    a = Agent({"agent": {"interval": "200ms", "state_dir": "@DIR@/state"},
+               "collectors": {"memory": {}},
+               "exporters": {"prometheus": {"listen": "127.0.0.1:@PORT@"},
+                             "remote_write": {"url": "http://127.0.0.1:%d/w" % port,
+                                              "flush_interval": "1s", "timeout": "4s",
+                                              "max_retries": 0, "max_queue_bytes": "64KiB",
+                                              "spool": {"max_size": 0}}}})
+    dropped = 'hostwatch_export_datapoints_total{exporter="remote_write",result="dropped"}'
+    try:
+        a.start()
+        t.ok(wait_until(lambda: a.metrics().get(dropped, 0) > 0, 15),
+             "a stuck sender: the queue stays within max_queue_bytes, the oldest dropped "
+             "and counted", a.read_log()[-1500:])
+        time.sleep(2)
+        t.eq(a.read_log().count("sender behind"), 1, "logged once")
+        t.ok(a.metrics() != {}, "the agent keeps serving")
+    finally:
+        a.stop()
+        srv.close()
+        shutil.rmtree(a.dir, ignore_errors=True)
+
+
 def main():
     t = TAP()
     prom = shutil.which("prometheus")
@@ -191,7 +222,7 @@ def main():
                "prometheus or python3-botocore not installed")
         t.run([])
     with FakeAWS() as fake:
-        t.run([lambda tap: run_all(tap, prom, fake)])
+        t.run([lambda tap: run_all(tap, prom, fake), test_queue_bound])
 
 
 main()
