@@ -1,6 +1,7 @@
 #include "ecs_fetch.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +153,22 @@ static int ecs_fetch_init(struct ecs_fetch *f, const char *base, long timeout_ms
     return 0;
 }
 
+/* The worker blocks every signal: SIGTERM and SIGHUP belong to the loop's signalfd, and a
+ * thread that can take them would let the default action end the process. */
+static int ecs_fetch_spawn(struct ecs_fetch *f)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    if (pthread_sigmask(SIG_BLOCK, &all, &old) != 0) {
+        return -1;
+    }
+    const int rc = pthread_create(&f->th, NULL, ecs_fetch_main, f);
+    if (pthread_sigmask(SIG_SETMASK, &old, NULL) != 0 && rc == 0) {
+        return 0; /* the worker runs; only the caller's mask could not be put back */
+    }
+    return rc == 0 ? 0 : -1;
+}
+
 struct ecs_fetch *ecs_fetch_new(const char *base, long timeout_ms, int threaded, char *err,
                                 size_t errlen)
 {
@@ -174,7 +191,7 @@ struct ecs_fetch *ecs_fetch_new(const char *base, long timeout_ms, int threaded,
     if (ecs_fetch_init(f, base, timeout_ms, err, errlen) != 0) {
         goto fail;
     }
-    if (threaded && pthread_create(&f->th, NULL, ecs_fetch_main, f) != 0) {
+    if (threaded && ecs_fetch_spawn(f) != 0) {
         snprintf(err, errlen, "cannot start the fetch thread");
         goto fail;
     }
