@@ -15,15 +15,27 @@
 #define ECS_MAX_LABELS 6
 
 enum {
-    ECS_F_WS, ECS_F_USAGE, ECS_F_LIMIT, ECS_F_CPU, ECS_F_RX, ECS_F_TX,
-    ECS_F_MEM_UTIL, ECS_F_MEM_RES, ECS_F_CPU_UTIL, ECS_F_CPU_RES, ECS_F_NET_RX, ECS_F_NET_TX,
-    ECS_F_PCT, ECS_F_N,
+    ECS_F_WS,
+    ECS_F_USAGE,
+    ECS_F_LIMIT,
+    ECS_F_CPU,
+    ECS_F_RX,
+    ECS_F_TX,
+    ECS_F_MEM_UTIL,
+    ECS_F_MEM_RES,
+    ECS_F_CPU_UTIL,
+    ECS_F_CPU_RES,
+    ECS_F_NET_RX,
+    ECS_F_NET_TX,
+    ECS_F_PCT,
+    ECS_F_N,
 };
 
 static const struct hw_family_desc ecs_descs[ECS_F_N] = {
     [ECS_F_WS] = {"container_memory_working_set_bytes",
                   "Working set (usage minus inactive file) of an ECS container, or of the task "
-                  "without container_name.", "Bytes", HW_GAUGE, HW_VIEW_NODE, HW_FAM_REPLACE},
+                  "without container_name.",
+                  "Bytes", HW_GAUGE, HW_VIEW_NODE, HW_FAM_REPLACE},
     [ECS_F_USAGE] = {"container_memory_usage_bytes",
                      "Memory usage of an ECS container including page cache, or of the task.",
                      "Bytes", HW_GAUGE, HW_VIEW_NODE, HW_FAM_REPLACE},
@@ -31,8 +43,8 @@ static const struct hw_family_desc ecs_descs[ECS_F_N] = {
                      "Memory limit of an ECS container, or of the task (0: none).", "Bytes",
                      HW_GAUGE, HW_VIEW_NODE, HW_FAM_REPLACE},
     [ECS_F_CPU] = {"container_cpu_usage_seconds_total",
-                   "CPU time consumed by an ECS container, or by the task.", "Seconds",
-                   HW_COUNTER, HW_VIEW_NODE, HW_FAM_REPLACE},
+                   "CPU time consumed by an ECS container, or by the task.", "Seconds", HW_COUNTER,
+                   HW_VIEW_NODE, HW_FAM_REPLACE},
     [ECS_F_RX] = {"container_network_receive_bytes_total",
                   "Bytes received by an ECS container, or by the task.", "Bytes", HW_COUNTER,
                   HW_VIEW_NODE, HW_FAM_REPLACE},
@@ -43,8 +55,8 @@ static const struct hw_family_desc ecs_descs[ECS_F_N] = {
                         "Megabytes", HW_GAUGE, HW_VIEW_CW, HW_FAM_REPLACE},
     [ECS_F_MEM_RES] = {"MemoryReserved", "Memory reserved by the task definition in MiB.",
                        "Megabytes", HW_GAUGE, HW_VIEW_CW, HW_FAM_REPLACE},
-    [ECS_F_CPU_UTIL] = {"CpuUtilized", "CPU units used (1024 = one vCPU busy).", "None",
-                        HW_GAUGE, HW_VIEW_CW, HW_FAM_REPLACE},
+    [ECS_F_CPU_UTIL] = {"CpuUtilized", "CPU units used (1024 = one vCPU busy).", "None", HW_GAUGE,
+                        HW_VIEW_CW, HW_FAM_REPLACE},
     [ECS_F_CPU_RES] = {"CpuReserved", "CPU units reserved by the task definition.", "None",
                        HW_GAUGE, HW_VIEW_CW, HW_FAM_REPLACE},
     [ECS_F_NET_RX] = {"NetworkRxBytes", "Bytes received per second.", "Bytes/Second", HW_GAUGE,
@@ -68,22 +80,30 @@ struct ecs_state {
     struct ecs_fetch *fetch;
     struct ecs_result *cur, *next; /* the result published, the one being taken */
     int have_cur;
-    int64_t cur_at_ns;             /* monotonic time cur was taken */
+    int64_t cur_at_ns; /* monotonic time cur was taken */
     struct ecs_rates rates[ECS_MAX_CONTAINERS];
-    char last_err[1000];            /* logged once until it changes or clears */
+    char last_err[1000];                          /* logged once until it changes or clears */
     char missing[ECS_MAX_CONTAINERS][ECS_ID_MAX]; /* containers whose missing stats were logged */
     size_t nmissing;
     struct hw_family *fam[ECS_F_N];
 };
 
 static const struct hw_opt ecs_opts[] = {
-    {.key = "endpoint", .type = HW_OPT_STRING, .def = "auto",
+    {.key = "endpoint",
+     .type = HW_OPT_STRING,
+     .def = "auto",
      .offset = offsetof(struct ecs_conf, endpoint),
      .help = "task metadata URI; auto: ECS_CONTAINER_METADATA_URI_V4"},
-    {.key = "timeout", .type = HW_OPT_DURATION, .def = "2s",
-     .offset = offsetof(struct ecs_conf, timeout_ns), .min = 1e8, .max = 60e9,
+    {.key = "timeout",
+     .type = HW_OPT_DURATION,
+     .def = "2s",
+     .offset = offsetof(struct ecs_conf, timeout_ns),
+     .min = 1e8,
+     .max = 60e9,
      .help = "time limit of each of the two requests"},
-    {.key = "task_labels", .type = HW_OPT_BOOL, .def = "false",
+    {.key = "task_labels",
+     .type = HW_OPT_BOOL,
+     .def = "false",
      .offset = offsetof(struct ecs_conf, task_labels),
      .help = "add task_arn and cluster labels to the Prometheus series"},
     HW_OPT_END,
@@ -179,8 +199,10 @@ static void ecs_note_missing(struct ecs_state *st, const struct ecs_task *t)
             known = strcmp(st->missing[j], c->id) == 0;
         }
         if (!known) {
-            hw_warn("ecs", "container without stats; its series are left out", "instance=%s "
-                    "container_name=%s container_id=%s", st->owner, c->name, c->short_id);
+            hw_warn("ecs", "container without stats; its series are left out",
+                    "instance=%s "
+                    "container_name=%s container_id=%s",
+                    st->owner, c->name, c->short_id);
         }
         memcpy(seen[kept++], c->id, ECS_ID_MAX);
     }
@@ -231,8 +253,8 @@ static void ecs_take(struct ecs_state *st)
     }
     if (!n->stats_ok && n->stats_status == 404) {
         char msg[1000];
-        snprintf(msg, sizeof(msg), "%s (an ECS agent before 1.39 serves no task stats: limits "
-                 "only)", n->stats_err);
+        snprintf(msg, sizeof(msg), "%s (an ECS agent too old to serve task stats: limits only)",
+                 n->stats_err);
         ecs_note(st, 1, msg);
     } else {
         ecs_note(st, 1, n->stats_ok ? "" : n->stats_err);

@@ -127,13 +127,11 @@ static int ecs_fetch_init(struct ecs_fetch *f, const char *base, long timeout_ms
     const size_t n = strlen(base);
     const int slash = n > 0 && base[n - 1] == '/';
     if (n + 12 >= sizeof(f->task_url) || !aws_url_allowed(base, &why)) {
-        snprintf(err, errlen, "metadata endpoint \"%s\" refused: %s", base,
-                 why ? why : "too long");
+        snprintf(err, errlen, "metadata endpoint \"%s\" refused: %s", base, why ? why : "too long");
         return -1;
     }
     snprintf(f->task_url, sizeof(f->task_url), "%.*s/task", (int)(n - (size_t)slash), base);
-    snprintf(f->stats_url, sizeof(f->stats_url), "%.*s/task/stats", (int)(n - (size_t)slash),
-             base);
+    snprintf(f->stats_url, sizeof(f->stats_url), "%.*s/task/stats", (int)(n - (size_t)slash), base);
     f->done = calloc(1, sizeof(*f->done));
     f->work = calloc(1, sizeof(*f->work));
     if (!f->done || !f->work) {
@@ -145,7 +143,9 @@ static int ecs_fetch_init(struct ecs_fetch *f, const char *base, long timeout_ms
     }
     /* The metadata endpoint is link-local: never through a proxy. */
     const struct aws_http_opts o = {.connect_timeout_ms = timeout_ms < 1000 ? timeout_ms : 1000,
-                                    .timeout_ms = timeout_ms, .tls_verify = 1, .direct = 1};
+                                    .timeout_ms = timeout_ms,
+                                    .tls_verify = 1,
+                                    .direct = 1};
     if (!(f->http = aws_http_new(f->lib, &o))) {
         snprintf(err, errlen, "cannot create an HTTP client");
         return -1;

@@ -101,8 +101,8 @@ int64_t ecs_parse_time(const char *s)
     const int mi = ecs_digits(&p, 2);
     p++;
     const int se = ecs_digits(&p, 2);
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
-        mi > 59 || se < 0 || se > 60) {
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+        se < 0 || se > 60) {
         return 0; /* also Go's zero time, 0001-01-01T00:00:00Z: "no previous sample" */
     }
     int64_t frac = 0;
@@ -233,10 +233,10 @@ static void ecs_parse_one_stats(const json_t *st, struct ecs_container *c)
     c->inactive_file = json_object_get(ms, "total_inactive_file")
                            ? ecs_u64(ms, "total_inactive_file")
                            : ecs_u64(ms, "inactive_file");
-    c->cpu_ns = ecs_u64(json_object_get(json_object_get(st, "cpu_stats"), "cpu_usage"),
-                        "total_usage");
-    c->precpu_ns = ecs_u64(json_object_get(json_object_get(st, "precpu_stats"), "cpu_usage"),
-                           "total_usage");
+    c->cpu_ns =
+        ecs_u64(json_object_get(json_object_get(st, "cpu_stats"), "cpu_usage"), "total_usage");
+    c->precpu_ns =
+        ecs_u64(json_object_get(json_object_get(st, "precpu_stats"), "cpu_usage"), "total_usage");
     const json_t *rd = json_object_get(st, "read"), *prd = json_object_get(st, "preread");
     c->read_ns = json_is_string(rd) ? ecs_parse_time(json_string_value(rd)) : 0;
     c->preread_ns = json_is_string(prd) ? ecs_parse_time(json_string_value(prd)) : 0;

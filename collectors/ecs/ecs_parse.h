@@ -15,18 +15,18 @@
 #define ECS_MIB 1048576.0
 
 struct ecs_container {
-    char id[ECS_ID_MAX];      /* DockerId */
+    char id[ECS_ID_MAX];       /* DockerId */
     char short_id[ECS_ID_MAX]; /* 12 hex digits (EC2) or the part after '-' (Fargate) */
     char name[ECS_NAME_MAX];
-    double limit_mib;         /* Limits.Memory; 0 when not set */
-    double cpu_units;         /* Limits.CPU (1024 units = 1 vCPU); 0 when not set */
+    double limit_mib; /* Limits.Memory; 0 when not set */
+    double cpu_units; /* Limits.CPU (1024 units = 1 vCPU); 0 when not set */
     /* From /task/stats (has_stats 0: no stats for this container, e.g. it stopped). */
     int has_stats;
-    uint64_t usage;           /* memory_stats.usage */
-    uint64_t inactive_file;   /* total_inactive_file (cgroup v1) or inactive_file (v2) */
-    uint64_t stats_limit;     /* memory_stats.limit; 0 when absent */
-    uint64_t cpu_ns;          /* cpu_stats.cpu_usage.total_usage */
-    uint64_t precpu_ns;       /* precpu_stats.cpu_usage.total_usage */
+    uint64_t usage;              /* memory_stats.usage */
+    uint64_t inactive_file;      /* total_inactive_file (cgroup v1) or inactive_file (v2) */
+    uint64_t stats_limit;        /* memory_stats.limit; 0 when absent */
+    uint64_t cpu_ns;             /* cpu_stats.cpu_usage.total_usage */
+    uint64_t precpu_ns;          /* precpu_stats.cpu_usage.total_usage */
     int64_t read_ns, preread_ns; /* Unix ns; 0 when absent or the zero time */
     int has_net;
     uint64_t rx_bytes, tx_bytes; /* summed over the container's interfaces */
@@ -38,12 +38,12 @@ struct ecs_task {
     char cluster_name[ECS_ARN_MAX]; /* the name (after "cluster/" in an ARN) */
     char family[ECS_NAME_MAX];
     char revision[32];
-    char service[ECS_NAME_MAX];     /* ServiceName; "" when not in the document */
-    double limit_mib;               /* task Limits.Memory; 0 when not set */
-    double cpu_vcpu;                /* task Limits.CPU in vCPUs; 0 when not set */
-    int awsvpc;                     /* the containers share one network namespace */
+    char service[ECS_NAME_MAX]; /* ServiceName; "" when not in the document */
+    double limit_mib;           /* task Limits.Memory; 0 when not set */
+    double cpu_vcpu;            /* task Limits.CPU in vCPUs; 0 when not set */
+    int awsvpc;                 /* the containers share one network namespace */
     size_t ncontainers;
-    size_t skipped;                 /* containers beyond ECS_MAX_CONTAINERS or not NORMAL */
+    size_t skipped; /* containers beyond ECS_MAX_CONTAINERS or not NORMAL */
     struct ecs_container c[ECS_MAX_CONTAINERS];
 };
 
@@ -68,13 +68,13 @@ double ecs_rate(uint64_t v, uint64_t prev, int64_t t_ns, int64_t prev_t_ns);
 
 /* The task's totals over the containers with stats. */
 struct ecs_task_sum {
-    double working_set, usage;   /* bytes */
-    double limit;                /* bytes: task Limits.Memory, else the sum of the containers'
-                                  * limits when every one has one, else 0 */
-    double reserved_mib;         /* task Limits.Memory, else the sum of container limits */
-    double cpu_reserved;         /* CPU units: task vCPUs x 1024, else the containers' sum */
-    double cpu_seconds;          /* cumulative */
-    double rx_bytes, tx_bytes;   /* the shared namespace's once (awsvpc), else the sum */
+    double working_set, usage; /* bytes */
+    double limit;              /* bytes: task Limits.Memory, else the sum of the containers'
+                                * limits when every one has one, else 0 */
+    double reserved_mib;       /* task Limits.Memory, else the sum of container limits */
+    double cpu_reserved;       /* CPU units: task vCPUs x 1024, else the containers' sum */
+    double cpu_seconds;        /* cumulative */
+    double rx_bytes, tx_bytes; /* the shared namespace's once (awsvpc), else the sum */
     int has_net;
     size_t nstats;
 };

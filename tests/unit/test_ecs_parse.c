@@ -48,9 +48,8 @@ static void test_ec2_v1_three_containers(void **state)
     assert_string_equal(t.cluster_name, "default");
     assert_string_equal(t.family, "shop");
     assert_string_equal(t.service, "");
-    assert_string_equal(t.task_arn,
-                        "arn:aws:ecs:us-west-2:111122223333:task/default/"
-                        "158d1c8083dd49d6b527399fd6414f5c");
+    assert_string_equal(t.task_arn, "arn:aws:ecs:us-west-2:111122223333:task/default/"
+                                    "158d1c8083dd49d6b527399fd6414f5c");
     assert_int_equal(t.ncontainers, 3); /* the CNI pause container is the agent's */
     assert_int_equal(t.skipped, 1);
     assert_false(t.awsvpc);
@@ -112,8 +111,8 @@ static void test_ec2_v2_stopped_container(void **state)
     assert_double_exact(ecs_limit_bytes(mig), 0);
     /* First sample: preread is Go's zero time, so the answer alone gives no rate. */
     assert_int_equal(web->preread_ns, 0);
-    assert_double_exact(
-        ecs_cpu_units(web->cpu_ns, web->precpu_ns, web->read_ns, web->preread_ns), -1);
+    assert_double_exact(ecs_cpu_units(web->cpu_ns, web->precpu_ns, web->read_ns, web->preread_ns),
+                        -1);
     struct ecs_task_sum s;
     ecs_task_sum(&t, &s);
     assert_double_exact(s.limit, 1024 * MIB);
@@ -211,7 +210,8 @@ static void test_bad_documents(void **state)
     assert_non_null(strstr(why, "not JSON"));
     assert_int_equal(ecs_parse_task("{}", 2, &t, why, sizeof(why)), -1);
     assert_string_equal(why, "$.Containers: expected an array");
-    const char nameless[] = "{\"Containers\":[{\"DockerId\":\"a\",\"Name\":\"a\"},{\"DockerId\":1}]}";
+    const char nameless[] =
+        "{\"Containers\":[{\"DockerId\":\"a\",\"Name\":\"a\"},{\"DockerId\":1}]}";
     assert_int_equal(ecs_parse_task(nameless, sizeof(nameless) - 1, &t, why, sizeof(why)), -1);
     assert_string_equal(why, "$.Containers[1]: expected an object with DockerId and Name");
     const char ok[] = "{\"Containers\":[{\"DockerId\":\"a\",\"Name\":\"a\"}]}";
