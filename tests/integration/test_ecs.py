@@ -10,7 +10,7 @@ import shutil
 import time
 
 from fakeecs import CLUSTER_ARN, FAMILY, TASK_ARN, FakeECS, container
-from hwtest import TAP, Agent, http_get, wait_until
+from hwtest import TAP, Agent, http_get, run_bin, wait_until
 
 MIB = 1048576
 APP, NGINX, HW = "a1" * 32, "b2" * 32, "c3" * 32
@@ -153,6 +153,20 @@ def test_faults(t):
             t.eq(a.stop(), 0, "the agent exits 0")
 
 
+def test_once(t):
+    """`hostwatch once` fetches synchronously: the values are in its one output."""
+    with FakeECS(three()) as fake:
+        a = ecs_agent(fake)
+        r = run_bin(["once", "-c", a.config_path], env=a.env, timeout=20)
+        line = 'container_memory_working_set_bytes{container_id="%s",container_name="app"} %d' % (
+            APP[:12], 250 * MIB)
+        t.ok(r.returncode == 0 and line in r.stdout, "once prints the working set", r)
+    r = run_bin(["once", "-c", a.config_path], env={"ECS_CONTAINER_METADATA_URI_V4": ""})
+    t.ok(r.returncode != 0 and "ECS_CONTAINER_METADATA_URI_V4 is not set" in r.stderr,
+         "explicitly enabled outside ECS: a clear error", r)
+    shutil.rmtree(a.dir, ignore_errors=True)
+
+
 def test_cloudwatch(t):
     try:
         from fakeaws import FakeAWS
@@ -210,4 +224,4 @@ def test_cloudwatch(t):
 
 if __name__ == "__main__":
     assert CLUSTER_ARN.endswith("/shop-prod")
-    TAP().run([test_values, test_changes, test_faults, test_cloudwatch])
+    TAP().run([test_values, test_changes, test_faults, test_once, test_cloudwatch])
