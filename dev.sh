@@ -205,6 +205,8 @@ cmd_bench() {
     make -s -C "$TOP/build/release" bench/cw_encode
     "$TOP/build/release/bench/cw_encode" 300
     /usr/bin/python3 "$TOP/bench/cw_steady.py" "$TOP/build/release/hostwatch" 130
+    make -s -C "$TOP/build/release" bench/ecs_fetch
+    /usr/bin/python3 "$TOP/bench/ecs.py" "$TOP/build/release" 300
 }
 
 case "${1:-}" in
