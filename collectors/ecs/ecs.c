@@ -7,7 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "agent/diag.h"
 #include "agent/log.h"
+#include "exporters/aws_http.h"
 #include "ecs_fetch.h"
 
 /* A result older than this many intervals is not published again: its series go away. */
@@ -108,6 +110,19 @@ static const struct hw_opt ecs_opts[] = {
      .help = "add task_arn and cluster labels to the Prometheus series"},
     HW_OPT_END,
 };
+
+/* A configured endpoint is checked by `hostwatch check` already, not only when the agent starts. */
+static int ecs_validate(const void *conf, const char *path, struct hw_diag *d)
+{
+    const struct ecs_conf *c = conf;
+    const char *why = NULL;
+    char kp[300];
+    if (!c->endpoint || strcmp(c->endpoint, "auto") == 0 || aws_url_allowed(c->endpoint, &why)) {
+        return 0;
+    }
+    hw_diag_add(d, hw_path_key(kp, sizeof(kp), path, "endpoint"), "%s", why);
+    return 1;
+}
 
 static int64_t ecs_mono_ns(void)
 {
@@ -432,7 +447,7 @@ const struct hw_collector hw_collector_ecs = {
     .opts = ecs_opts,
     .conf_size = sizeof(struct ecs_conf),
     .multi = 0,
-    .validate = NULL,
+    .validate = ecs_validate,
     .create = ecs_create,
     .collect = ecs_collect,
     .destroy = ecs_destroy,
