@@ -153,6 +153,26 @@ def test_faults(t):
             t.eq(a.stop(), 0, "the agent exits 0")
 
 
+def test_default_in_ecs(t):
+    """No collectors section inside an ECS task: memory, disk and ecs; memory says whose cgroup
+    it sees and leaves the container_* names to ecs."""
+    with FakeECS(three()) as fake:
+        a = ecs_agent(fake)
+        a.write_config({"agent": {"interval": "500ms", "state_dir": "@DIR@/state"},
+                        "exporters": {"prometheus": {"listen": "127.0.0.1:@PORT@"}}})
+        with a:
+            ws = lambda: value(a, "container_memory_working_set_bytes", **ctr("app", APP))
+            t.eq(wait_until(ws, 10), 250.0 * MIB, "ecs is on by default in an ECS task",
+                 a.read_log()[-1500:])
+            m = scrape(a)
+            t.ok(("node_memory_MemTotal_bytes", frozenset()) in m, "memory still runs")
+            t.eq(m.get(("container_memory_working_set_bytes", frozenset())), 359.0 * MIB,
+                 "the unlabelled working set is the task's, not the agent's cgroup")
+            t.ok("the agent's cgroup is its own container's" in a.read_log(),
+                 "memory says the cgroup is the agent container's", a.read_log()[-1500:])
+        shutil.rmtree(a.dir, ignore_errors=True)
+
+
 def test_once(t):
     """`hostwatch once` fetches synchronously: the values are in its one output."""
     with FakeECS(three()) as fake:
@@ -224,4 +244,5 @@ def test_cloudwatch(t):
 
 if __name__ == "__main__":
     assert CLUSTER_ARN.endswith("/shop-prod")
-    TAP().run([test_values, test_changes, test_faults, test_once, test_cloudwatch])
+    TAP().run([test_values, test_changes, test_faults, test_default_in_ecs, test_once,
+               test_cloudwatch])
