@@ -17,6 +17,7 @@ struct ecs_fetch {
     pthread_cond_t cv;
     pthread_t th;
     int threaded, want, busy, stop, fresh;
+    int orphan; /* freed while a request was under way: the worker frees f when it ends */
     struct ecs_result *done; /* the newest complete result (under mu) */
     struct ecs_result *work; /* the worker's */
 };
@@ -69,6 +70,8 @@ out:
     out->seconds = ecs_now_s() - t0;
 }
 
+static void ecs_fetch_release(struct ecs_fetch *f);
+
 /* The worker: one fetch per kick, the result swapped in under the lock. */
 static void *ecs_fetch_main(void *arg)
 {
@@ -86,6 +89,11 @@ static void *ecs_fetch_main(void *arg)
         pthread_mutex_unlock(&f->mu);
         ecs_fetch_now(f, f->work);
         pthread_mutex_lock(&f->mu);
+        if (f->orphan) {
+            pthread_mutex_unlock(&f->mu);
+            ecs_fetch_release(f);
+            return NULL;
+        }
         struct ecs_result *t = f->done;
         f->done = f->work;
         f->work = t;
@@ -202,6 +210,20 @@ fail:
     return NULL;
 }
 
+/* Frees what the fetcher owns, the worker thread excepted. */
+static void ecs_fetch_release(struct ecs_fetch *f)
+{
+    aws_http_free(f->http);
+    awslib_close(f->lib);
+    free(f->done);
+    free(f->work);
+    pthread_cond_destroy(&f->cv);
+    pthread_mutex_destroy(&f->mu);
+    free(f);
+}
+
+/* A request under way is not waited for (that could hold the loop for the whole timeout on a
+ * reload or at exit): the worker is detached and frees everything when the request ends. */
 void ecs_fetch_free(struct ecs_fetch *f)
 {
     if (!f) {
@@ -210,15 +232,18 @@ void ecs_fetch_free(struct ecs_fetch *f)
     if (f->threaded) {
         pthread_mutex_lock(&f->mu);
         f->stop = 1;
+        const int busy = f->busy;
+        const pthread_t th = f->th;
+        f->orphan = busy;
         pthread_cond_signal(&f->cv);
         pthread_mutex_unlock(&f->mu);
-        pthread_join(f->th, NULL);
+        if (busy) {
+            if (pthread_detach(th) != 0) {
+                pthread_join(th, NULL); /* cannot detach: wait; the worker still frees f */
+            }
+            return;
+        }
+        pthread_join(th, NULL);
     }
-    aws_http_free(f->http);
-    awslib_close(f->lib);
-    free(f->done);
-    free(f->work);
-    pthread_cond_destroy(&f->cv);
-    pthread_mutex_destroy(&f->mu);
-    free(f);
+    ecs_fetch_release(f);
 }
