@@ -41,7 +41,8 @@ static int bench_parse(const char *task_file, const char *stats_file, int rounds
     hw_buf_init(&sb);
     static struct ecs_task t;
     char why[256];
-    int rc = hw_buf_read_file(&tb, task_file, 1 << 20) || hw_buf_read_file(&sb, stats_file, 1 << 20);
+    int rc =
+        hw_buf_read_file(&tb, task_file, 1 << 20) || hw_buf_read_file(&sb, stats_file, 1 << 20);
     for (int i = 0; rc == 0 && i < rounds; i++) {
         const double c0 = bench_now(CLOCK_PROCESS_CPUTIME_ID);
         if (ecs_parse_task(tb.data, tb.len, &t, why, sizeof(why)) != 0 ||

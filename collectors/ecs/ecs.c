@@ -9,8 +9,8 @@
 
 #include "agent/diag.h"
 #include "agent/log.h"
-#include "exporters/aws_http.h"
 #include "ecs_fetch.h"
+#include "exporters/aws_http.h"
 
 /* A result older than this many intervals is not published again: its series go away. */
 #define ECS_STALE_INTERVALS 3
