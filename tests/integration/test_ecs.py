@@ -7,6 +7,7 @@ mem_used_percent, ${ecs:TaskArn} resolved) as accepted by the botocore-verifying
 import os
 import re
 import shutil
+import signal
 import time
 
 from fakeecs import CLUSTER_ARN, FAMILY, TASK_ARN, FakeECS, container
@@ -153,6 +154,33 @@ def test_faults(t):
             t.eq(a.stop(), 0, "the agent exits 0")
 
 
+def test_reload_while_slow(t):
+    """A reload that replaces the collector while a request hangs does not wait for it."""
+    with FakeECS(three()) as fake:
+        fake.delay = 4.0
+        a = ecs_agent(fake, ecs={"timeout": "5s"})
+        with a:
+            ws = lambda: value(a, "container_memory_working_set_bytes", **ctr("app", APP))
+            t.eq(wait_until(ws, 10), 250.0 * MIB, "values before the reload")
+            fake.set_mode("slow")
+            time.sleep(1.0)  # the next fetch is now waiting on the fake
+            a.write_config({"agent": {"interval": "500ms", "state_dir": "@DIR@/state"},
+                            "collectors": {"ecs": {"timeout": "1s"}},
+                            "exporters": {"prometheus": {"listen": "127.0.0.1:@PORT@"}}})
+            t0 = time.monotonic()
+            a.signal(signal.SIGHUP)
+            done = wait_until(lambda: "configuration reloaded" in a.read_log(), 5, 0.01)
+            took = time.monotonic() - t0
+            t.ok(done and took < 1.0, "the reload does not wait for the hung request (%.2f s)"
+                 % took, a.read_log()[-1500:])
+            fake.set_mode("ok")
+            fake.set("app", usage=310 * MIB)
+            t.eq(wait_until(lambda: ws() == 260.0 * MIB, 10) and ws(), 260.0 * MIB,
+                 "the new instance collects")
+        t.eq(a.proc.returncode, 0, "the agent exits 0 after the reload")
+        shutil.rmtree(a.dir, ignore_errors=True)
+
+
 def test_default_in_ecs(t):
     """No collectors section inside an ECS task: memory, disk and ecs; memory says whose cgroup
     it sees and leaves the container_* names to ecs."""
@@ -244,5 +272,5 @@ def test_cloudwatch(t):
 
 if __name__ == "__main__":
     assert CLUSTER_ARN.endswith("/shop-prod")
-    TAP().run([test_values, test_changes, test_faults, test_default_in_ecs, test_once,
-               test_cloudwatch])
+    TAP().run([test_values, test_changes, test_faults, test_reload_while_slow,
+               test_default_in_ecs, test_once, test_cloudwatch])
