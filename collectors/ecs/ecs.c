@@ -215,9 +215,8 @@ static void ecs_note_missing(struct ecs_state *st, const struct ecs_task *t)
         }
         if (!known) {
             hw_warn("ecs", "container without stats; its series are left out",
-                    "instance=%s "
-                    "container_name=%s container_id=%s",
-                    st->owner, c->name, c->short_id);
+                    "instance=%s container_name=%s container_id=%s", st->owner, c->name,
+                    c->short_id);
         }
         memcpy(seen[kept++], c->id, ECS_ID_MAX);
     }
