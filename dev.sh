@@ -175,9 +175,10 @@ run_fuzzers() {
         [fuzz_spool]="$TOP/tests/fuzz/seeds/spool"
         [fuzz_sigv4]="$TOP/tests/fuzz/seeds/sigv4"
         [fuzz_cw_query]="$TOP/tests/fuzz/seeds/cw_query"
+        [fuzz_ecs]="$TOP/tests/fuzz/seeds/ecs $TOP/tests/fixtures/ecs"
     )
     for f in fuzz_config fuzz_procfs fuzz_http fuzz_cwpattern fuzz_logline fuzz_state fuzz_fsfo \
-        fuzz_spool fuzz_sigv4 fuzz_cw_query; do
+        fuzz_spool fuzz_sigv4 fuzz_cw_query fuzz_ecs; do
         local corpus="$TOP/build/fuzz/corpus/$f" dirs=()
         mkdir -p "$corpus"
         for d in ${seeds[$f]}; do
@@ -204,6 +205,8 @@ cmd_bench() {
     make -s -C "$TOP/build/release" bench/cw_encode
     "$TOP/build/release/bench/cw_encode" 300
     /usr/bin/python3 "$TOP/bench/cw_steady.py" "$TOP/build/release/hostwatch" 130
+    make -s -C "$TOP/build/release" bench/ecs_fetch
+    /usr/bin/python3 "$TOP/bench/ecs.py" "$TOP/build/release" 300
 }
 
 case "${1:-}" in

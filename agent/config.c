@@ -252,6 +252,11 @@ static int parse_section(struct hw_config *cfg, size_t *cap, const json_t *root,
                         ? parse_collector(cfg, cap, hw_collector_find(names[i]), NULL, path, d)
                         : parse_exporter(cfg, cap, hw_exporter_find(names[i]), NULL, path, d);
         }
+        /* Inside an ECS task the task's figures are the ones wanted by default. */
+        const char *ecs = getenv("ECS_CONTAINER_METADATA_URI_V4");
+        if (collectors && ecs && *ecs) {
+            errs += parse_collector(cfg, cap, hw_collector_find("ecs"), NULL, "collectors.ecs", d);
+        }
         return errs;
     }
     if (!json_is_object(obj)) {

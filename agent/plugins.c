@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "collectors/disk.h"
+#include "collectors/ecs/ecs.h"
 #include "collectors/fsfo.h"
 #include "collectors/logs.h"
 #include "collectors/memory.h"
@@ -16,6 +17,7 @@ const struct hw_collector *const hw_collectors[] = {
     &hw_collector_disk,
     &hw_collector_logs,
     &hw_collector_fsfo,
+    &hw_collector_ecs,
     NULL,
 };
 

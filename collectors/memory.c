@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "agent/buf.h"
+#include "agent/log.h"
 #include "cgroupmem.h"
 #include "meminfo.h"
 #include "procroot.h"
@@ -77,6 +78,7 @@ struct memory_state {
     struct hw_registry *reg;
     char owner[128]; /* instance name: owns this collector's families */
     int scope; /* enum memory_scope */
+    int in_ecs; /* auto scope inside an ECS task: the cgroup is this container's only */
     enum meminfo_used_mode used;
     char procfs[MEMORY_PATH_MAX], sysfs[MEMORY_PATH_MAX];
     char meminfo_path[MEMORY_PATH_MAX];
@@ -127,6 +129,22 @@ static void memory_destroy(void *state)
     free(st);
 }
 
+/* With cgroup namespaces a sidecar sees only its own cgroup: in auto scope the figures are the
+ * agent container's, not the task's, and the log says so instead of letting them pass for the
+ * task's. The cAdvisor container_* families are then left to the ecs collector, which has them
+ * per container and for the task. */
+static void memory_note_ecs(struct memory_state *st)
+{
+    const char *ecs = getenv("ECS_CONTAINER_METADATA_URI_V4");
+    if (st->scope != MEMORY_SCOPE_AUTO || !ecs || !*ecs) {
+        return;
+    }
+    st->in_ecs = 1;
+    hw_info("memory", "inside an ECS task the agent's cgroup is its own container's",
+            "instance=%s note=\"mem_* describe the hostwatch container, not the task or the "
+            "application; collectors.ecs reports the task and each container\"", st->owner);
+}
+
 static int memory_create(const void *conf, const struct hw_ctx *ctx, void **state)
 {
     const struct memory_conf *c = conf;
@@ -154,6 +172,7 @@ static int memory_create(const void *conf, const struct hw_ctx *ctx, void **stat
     if (rc != 0) {
         goto fail;
     }
+    memory_note_ecs(st);
     *state = st;
     return 0;
 fail:
@@ -299,7 +318,8 @@ static int memory_collect(void *state)
     if (use_cgroup) {
         memory_cgroup_usage(&cg, u.total, &u);
     }
-    return memory_publish(st, &u, use_cgroup ? &cg : NULL) == 0 ? 0 : -ENOMEM;
+    const int ctr = use_cgroup && !st->in_ecs;
+    return memory_publish(st, &u, ctr ? &cg : NULL) == 0 ? 0 : -ENOMEM;
 }
 
 const struct hw_collector hw_collector_memory = {

@@ -35,7 +35,9 @@ void aws_creds_invalidate(struct aws_cred_chain *c);
 int aws_region_resolve(struct aws_http *http, const char *configured, char *out, size_t len);
 
 /* ${aws:InstanceId}, ${aws:Region}, ${aws:AutoScalingGroupName}, ${aws:ImageId},
- * ${aws:InstanceType}, ${ecs:TaskArn}, ${ecs:Cluster} and ${ENV_VAR} in s, expanded into out.
+ * ${aws:InstanceType}, ${ecs:FIELD} (a field of the ECS task document: TaskArn, Cluster,
+ * ClusterName, TaskDefinitionFamily, TaskId, ServiceName, AvailabilityZone, ...) and ${ENV_VAR}
+ * in s, expanded into out.
  * An unknown value expands to "" (the dimension is then skipped). 0, or -1 when out is short. */
 int aws_expand(struct aws_http *http, const char *region, const char *s, char *out, size_t len);
 

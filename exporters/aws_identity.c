@@ -150,6 +150,34 @@ static int ecs_task_field(struct aws_http *http, const char *field, char *out, s
     return rc;
 }
 
+/* ${ecs:NAME}: a field of the task document by its name there, or a short form Container
+ * Insights uses as a dimension (ClusterName: the name of Cluster's ARN; TaskDefinitionFamily:
+ * Family; TaskId: the last part of TaskARN). "" when it cannot be found. */
+static void ecs_expand(struct aws_http *http, const char *name, char *out, size_t len)
+{
+    static const struct {
+        const char *name, *field;
+    } alias[] = {{"TaskArn", "TaskARN"}, {"ClusterName", "Cluster"},
+                 {"TaskDefinitionFamily", "Family"}, {"TaskId", "TaskARN"},
+                 {"TaskDefinitionRevision", "Revision"}};
+    const char *field = name;
+    for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++) {
+        if (strcmp(name, alias[i].name) == 0) {
+            field = alias[i].field;
+        }
+    }
+    if (ecs_task_field(http, field, out, len) != 0) {
+        out[0] = '\0';
+        return;
+    }
+    const char *cut = strcmp(name, "ClusterName") == 0 ? strrchr(out, '/')
+                      : strcmp(name, "TaskId") == 0    ? strrchr(out, '/')
+                                                       : NULL;
+    if (cut) {
+        memmove(out, cut + 1, strlen(cut + 1) + 1);
+    }
+}
+
 /* The value of one ${name}; "" when it cannot be found. */
 static void expand_one(struct aws_http *http, const char *region, const char *name, char *out,
                        size_t len)
@@ -174,10 +202,8 @@ static void expand_one(struct aws_http *http, const char *region, const char *na
             return;
         }
     }
-    if (strcmp(name, "ecs:TaskArn") == 0 || strcmp(name, "ecs:Cluster") == 0) {
-        if (ecs_task_field(http, name[4] == 'T' ? "TaskARN" : "Cluster", out, len) != 0) {
-            out[0] = '\0';
-        }
+    if (strncmp(name, "ecs:", 4) == 0) {
+        ecs_expand(http, name + 4, out, len);
         return;
     }
     const char *env = getenv(name);

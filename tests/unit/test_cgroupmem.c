@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agent/buf.h"
@@ -436,6 +437,27 @@ static void test_plugin_v2_auto_limited(void **state)
     run_done(&r);
 }
 
+/* Auto scope inside an ECS task: the mem_* figures are still the agent's own cgroup against its
+ * limit, but the cAdvisor families are not published as if they were the task's (the ecs
+ * collector has them); an explicit cgroup scope keeps them. */
+static void test_plugin_auto_in_ecs(void **state)
+{
+    (void)state;
+    struct run r;
+    assert_int_equal(setenv("ECS_CONTAINER_METADATA_URI_V4", "http://169.254.170.2/v4/x", 1), 0);
+    run_tree(&r, "v2-limited", MEMORY_SCOPE_AUTO, MEMORY_USED_AVAILABLE);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.snap->nfamilies, 55 + 11);
+    assert_double_exact(value_of(&r, "mem_total"), 536870912.0);
+    assert_double_exact(value_of(&r, "mem_used"), 165675008.0);
+    assert_null(hw_snapshot_find(r.snap, "container_memory_working_set_bytes"));
+    run_done(&r);
+    run_tree(&r, "v2-limited", MEMORY_SCOPE_CGROUP, MEMORY_USED_AVAILABLE);
+    assert_double_exact(value_of(&r, "container_memory_working_set_bytes"), 165675008.0);
+    run_done(&r);
+    assert_int_equal(unsetenv("ECS_CONTAINER_METADATA_URI_V4"), 0);
+}
+
 /* memory.max above the host's MemTotal: cgroup scope, but the host's memory is the total. */
 static void test_plugin_v2_overcommit(void **state)
 {
@@ -630,6 +652,7 @@ int main(void)
         cmocka_unit_test(test_plugin_host_cwagent),
         cmocka_unit_test(test_plugin_old_kernel),
         cmocka_unit_test(test_plugin_v2_auto_limited),
+        cmocka_unit_test(test_plugin_auto_in_ecs),
         cmocka_unit_test(test_plugin_v2_overcommit),
         cmocka_unit_test(test_plugin_v2_over_limit),
         cmocka_unit_test(test_plugin_v2_unlimited),
