@@ -197,7 +197,7 @@ def test_queue_bound(t):
                              "remote_write": {"url": "http://127.0.0.1:%d/w" % port,
                                               "flush_interval": "1s", "timeout": "4s",
                                               "max_retries": 0, "max_queue_bytes": "64KiB",
-                                              "spool": {"max_size": 0}}}})
+                                              "spool": {"max_size": "0"}}}})
     dropped = 'hostwatch_export_datapoints_total{exporter="remote_write",result="dropped"}'
     try:
         a.start()
