@@ -17,11 +17,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "exporters/awslib.h"
-#include "exporters/cw_batch.h"
-#include "exporters/cw_json.h"
-#include "exporters/cw_query.h"
-#include "exporters/sigv4.h"
+#include "exporters/net/netlib.h"
+#include "exporters/cloudwatch/cw_agg.h"
+#include "exporters/cloudwatch/cw_json.h"
+#include "exporters/cloudwatch/cw_query.h"
+#include "exporters/aws/sigv4.h"
 #include "registry.h"
 
 #define NSERIES 500        /* per family: 1000 datums in all */
@@ -37,7 +37,7 @@ struct bench {
     struct hw_family *gauge, *counter;
     struct hw_series *gs[NSERIES], *cs[NSERIES];
     struct cw_agg *agg;
-    struct awslib *lib;
+    struct netlib *lib;
     size_t text_len, gz_len, ndatums, nbodies;
     const char *dump_path; /* the last round's first body goes there */
     enum cw_proto proto;
@@ -85,7 +85,7 @@ static int bench_setup(struct bench *b)
     const struct cw_agg_opts o = {.dims = dims, .ndims = 3};
     char err[256];
     if (!b->gauge || !b->counter || cw_agg_new(&o, &b->agg) != 0 ||
-        !(b->lib = awslib_open(err, sizeof(err)))) {
+        !(b->lib = netlib_open(err, sizeof(err)))) {
         return -1;
     }
     return 0;
@@ -216,7 +216,7 @@ static void bench_free(struct bench *b)
     cw_agg_free(b->agg);
     hw_registry_free(b->reg);
     if (b->lib) {
-        awslib_close(b->lib);
+        netlib_close(b->lib);
     }
 }
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent/buf.h"
+#include "buf.h"
 #include "collectors/ecs/ecs_fetch.h"
 #include "collectors/ecs/ecs_parse.h"
 

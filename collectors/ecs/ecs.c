@@ -7,10 +7,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent/diag.h"
-#include "agent/log.h"
+#include "diag.h"
+#include "log.h"
 #include "ecs_fetch.h"
-#include "exporters/aws_http.h"
+#include "exporters/net/http_client.h"
 
 /* A result older than this many intervals is not published again: its series go away. */
 #define ECS_STALE_INTERVALS 3

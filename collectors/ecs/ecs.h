@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "agent/plugin.h"
+#include "plugin.h"
 
 struct ecs_conf {
     char *endpoint;     /* "auto": ECS_CONTAINER_METADATA_URI_V4 */

@@ -7,12 +7,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "exporters/aws_http.h"
+#include "exporters/net/http_client.h"
 
 struct ecs_fetch {
     char task_url[600], stats_url[600];
-    struct awslib *lib;
-    struct aws_http *http;
+    struct netlib *lib;
+    struct hw_http *http;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     pthread_t th;
@@ -30,10 +30,10 @@ static double ecs_now_s(void)
 }
 
 /* GET url into r; 0 with an HTTP 200 answer, else -1 with what happened in err. */
-static int ecs_get(struct aws_http *h, const char *url, struct aws_http_resp *r, char *err,
+static int ecs_get(struct hw_http *h, const char *url, struct hw_http_resp *r, char *err,
                    size_t len)
 {
-    if (aws_http_request(h, "GET", url, NULL, 0, NULL, 0, r) != 0) {
+    if (hw_http_request(h, "GET", url, NULL, 0, NULL, 0, r) != 0) {
         snprintf(err, len, "GET %s: %s", url, r->error[0] ? r->error : "no answer");
         return -1;
     }
@@ -47,7 +47,7 @@ static int ecs_get(struct aws_http *h, const char *url, struct aws_http_resp *r,
 void ecs_fetch_now(struct ecs_fetch *f, struct ecs_result *out)
 {
     const double t0 = ecs_now_s();
-    struct aws_http_resp r = {0};
+    struct hw_http_resp r = {0};
     char why[256];
     memset(out, 0, offsetof(struct ecs_result, task));
     if (ecs_get(f->http, f->task_url, &r, out->task_err, sizeof(out->task_err)) != 0) {
@@ -66,7 +66,7 @@ void ecs_fetch_now(struct ecs_fetch *f, struct ecs_result *out)
         out->stats_ok = 1;
     }
 out:
-    aws_http_resp_free(&r);
+    hw_http_resp_free(&r);
     out->seconds = ecs_now_s() - t0;
 }
 
@@ -146,15 +146,15 @@ static int ecs_fetch_init(struct ecs_fetch *f, const char *base, long timeout_ms
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (!(f->lib = awslib_open(err, errlen))) {
+    if (!(f->lib = netlib_open(err, errlen))) {
         return -1;
     }
     /* The metadata endpoint is link-local: never through a proxy. */
-    const struct aws_http_opts o = {.connect_timeout_ms = timeout_ms < 1000 ? timeout_ms : 1000,
+    const struct hw_http_opts o = {.connect_timeout_ms = timeout_ms < 1000 ? timeout_ms : 1000,
                                     .timeout_ms = timeout_ms,
                                     .tls_verify = 1,
                                     .direct = 1};
-    if (!(f->http = aws_http_new(f->lib, &o))) {
+    if (!(f->http = hw_http_new(f->lib, &o))) {
         snprintf(err, errlen, "cannot create an HTTP client");
         return -1;
     }
@@ -213,8 +213,8 @@ fail:
 /* Frees what the fetcher owns, the worker thread excepted. */
 static void ecs_fetch_release(struct ecs_fetch *f)
 {
-    aws_http_free(f->http);
-    awslib_close(f->lib);
+    hw_http_free(f->http);
+    netlib_close(f->lib);
     free(f->done);
     free(f->work);
     pthread_cond_destroy(&f->cv);

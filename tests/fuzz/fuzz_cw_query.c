@@ -13,7 +13,7 @@
 #include <jansson.h>
 #include <zlib.h>
 
-#include "exporters/cw_query.h"
+#include "exporters/cloudwatch/cw_query.h"
 
 #define FUZZ_MAX_DATUMS 64
 #define FUZZ_MAX_DIMS 33

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collectors/fsfo_parse.h"
+#include "collectors/fsfo/fsfo_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exporters/prom_auth.h"
-#include "exporters/prom_text.h"
-#include "exporters/prometheus.h"
+#include "exporters/prometheus/prom_auth.h"
+#include "exporters/prometheus/prom_text.h"
+#include "exporters/prometheus/prometheus.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

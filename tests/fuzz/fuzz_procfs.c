@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collectors/cgroupmem.h"
-#include "collectors/diskstats.h"
-#include "collectors/meminfo.h"
-#include "collectors/mountinfo.h"
+#include "collectors/memory/cgroupmem.h"
+#include "collectors/disk/diskstats.h"
+#include "collectors/memory/meminfo.h"
+#include "collectors/disk/mountinfo.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exporters/awslib.h"
-#include "exporters/sigv4.h"
+#include "exporters/net/netlib.h"
+#include "exporters/aws/sigv4.h"
 
 #define FUZZ_FIELDS 24
 
@@ -16,14 +16,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* libcrypto, loaded once for the whole run like an exporter does at start. */
-static struct awslib *fuzz_lib;
+static struct netlib *fuzz_lib;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
     char err[256];
-    fuzz_lib = awslib_open(err, sizeof(err));
+    fuzz_lib = netlib_open(err, sizeof(err));
     if (fuzz_lib == NULL) {
         abort();
     }

@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "exporters/spool.h"
+#include "exporters/push/spool.h"
 
 #define FUZZ_MIB (1024u * 1024u)
 

@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "collectors/logtail.h"
+#include "collectors/tail/logtail.h"
 
 #define LT_MAX_LINES 2048
 

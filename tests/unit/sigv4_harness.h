@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exporters/awslib.h"
-#include "exporters/sigv4.h"
+#include "exporters/net/netlib.h"
+#include "exporters/aws/sigv4.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -26,9 +26,9 @@ static const char suite_secret[] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 static inline int open_lib(void **state)
 {
     char err[256];
-    *state = awslib_open(err, sizeof(err));
+    *state = netlib_open(err, sizeof(err));
     if (*state == NULL) {
-        print_error("awslib_open: %s\n", err);
+        print_error("netlib_open: %s\n", err);
         return -1;
     }
     return 0;
@@ -36,7 +36,7 @@ static inline int open_lib(void **state)
 
 static inline int close_lib(void **state)
 {
-    awslib_close(*state);
+    netlib_close(*state);
     return 0;
 }
 

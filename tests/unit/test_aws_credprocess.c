@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exporters/aws_internal.h"
+#include "exporters/aws/aws_internal.h"
 
 #define NOW_MS 1795312800000LL /* 2026-11-22T02:00:00Z */
 

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exporters/aws_credentials.h"
-#include "exporters/aws_http.h"
+#include "exporters/aws/aws_credentials.h"
+#include "exporters/net/http_client.h"
 
 static void test_json(void **state)
 {
@@ -109,11 +109,11 @@ static void test_http_date_and_skew(void **state)
 {
     (void)state;
     char out[128];
-    assert_int_equal(aws_http_date_parse("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777LL);
-    assert_int_equal(aws_http_date_parse("Sun, 22 Nov 2026 03:01:17 GMT"), 1795316477LL);
-    assert_int_equal(aws_http_date_parse("Sun, 06 Foo 1994 08:49:37 GMT"), 0);
-    assert_int_equal(aws_http_date_parse("Sun, 06 Nov 1994 25:49:37 GMT"), 0);
-    assert_int_equal(aws_http_date_parse("yesterday"), 0);
+    assert_int_equal(hw_http_date_parse("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777LL);
+    assert_int_equal(hw_http_date_parse("Sun, 22 Nov 2026 03:01:17 GMT"), 1795316477LL);
+    assert_int_equal(hw_http_date_parse("Sun, 06 Foo 1994 08:49:37 GMT"), 0);
+    assert_int_equal(hw_http_date_parse("Sun, 06 Nov 1994 25:49:37 GMT"), 0);
+    assert_int_equal(hw_http_date_parse("yesterday"), 0);
     assert_int_equal(aws_clock_skew_text(1000432, 1000000, out, sizeof(out)), 1);
     assert_string_equal(out, "local clock is 7m12s behind the server");
     assert_int_equal(aws_clock_skew_text(1000000, 1003725, out, sizeof(out)), 1);

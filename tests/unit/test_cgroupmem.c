@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/buf.h"
-#include "agent/diag.h"
-#include "agent/opt.h"
-#include "agent/plugin.h"
-#include "agent/registry.h"
-#include "collectors/cgroupmem.h"
-#include "collectors/memory.h"
+#include "buf.h"
+#include "diag.h"
+#include "opt.h"
+#include "plugin.h"
+#include "registry.h"
+#include "collectors/memory/cgroupmem.h"
+#include "collectors/memory/memory.h"
 
 #define CG_FIXTURES HW_FIXTURES "/cgroup/"
 #define V1_UNLIMITED UINT64_C(9223372036854771712)

@@ -1,6 +1,6 @@
 /* CloudWatch counter baselines across restarts: what one aggregator saves, a new one (a new
  * process) takes back, and what its first flush then sends. */
-#include "cw_batch_harness.h"
+#include "cw_agg_harness.h"
 
 #define NS "CWAgent"
 #define CONFIG 0x1234abcdull

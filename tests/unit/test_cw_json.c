@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exporters/cw_json.h"
+#include "exporters/cloudwatch/cw_json.h"
 
 #define T0 1795309323000LL /* 2026-11-22T01:02:03Z */
 #define HEADER "{\"Namespace\":\"CWAgent\",\"MetricData\":["

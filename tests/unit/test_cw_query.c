@@ -13,7 +13,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "exporters/cw_query.h"
+#include "exporters/cloudwatch/cw_query.h"
 
 #define T0 1795309323000LL /* 2026-11-22T01:02:03Z */
 #define HEADER "Action=PutMetricData&Version=2010-08-01&Namespace=CWAgent"

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/buf.h"
-#include "collectors/diskstats.h"
+#include "buf.h"
+#include "collectors/disk/diskstats.h"
 
 #define MAX_DEVS 32
 

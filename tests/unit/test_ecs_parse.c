@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/buf.h"
+#include "buf.h"
 #include "collectors/ecs/ecs_parse.h"
 
 #define ECS_FIXTURES HW_FIXTURES "/ecs/"

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "diag.h"
-#include "exporters/emf.h"
+#include "exporters/cloudwatch/emf.h"
 #include "registry.h"
 
 #define T0 1795309323000LL /* 2026-11-22T01:02:03Z */

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collectors/fsfo_parse.h"
+#include "collectors/fsfo/fsfo_parse.h"
 
 #define FSFO_DIR HW_FIXTURES "/fsfo"
 

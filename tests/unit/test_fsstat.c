@@ -11,12 +11,12 @@
 #include <sys/statvfs.h>
 #include <time.h>
 
-#include "agent/diag.h"
-#include "agent/opt.h"
-#include "agent/plugin.h"
-#include "agent/registry.h"
-#include "collectors/disk.h"
-#include "collectors/fsstat.h"
+#include "diag.h"
+#include "opt.h"
+#include "plugin.h"
+#include "registry.h"
+#include "collectors/disk/disk.h"
+#include "collectors/disk/fsstat.h"
 
 #define MS 1000000LL
 #define SEC 1000000000LL

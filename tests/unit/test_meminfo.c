@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/buf.h"
-#include "collectors/meminfo.h"
+#include "buf.h"
+#include "collectors/memory/meminfo.h"
 
 #define KIB 1024.0
 

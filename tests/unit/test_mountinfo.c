@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/buf.h"
-#include "collectors/mountinfo.h"
+#include "buf.h"
+#include "collectors/disk/mountinfo.h"
 
 /* Parses tests/fixtures/proc/<rel> into mi. */
 static void parse_fixture(const char *rel, struct mountinfo *mi)

@@ -8,8 +8,8 @@
 #include "test_util.h"
 
 #include "diag.h"
-#include "exporters/prom_auth.h"
-#include "exporters/prom_tls.h"
+#include "exporters/prometheus/prom_auth.h"
+#include "exporters/prometheus/prom_tls.h"
 
 /* A users map and an open_paths list over static strings (the structs own nothing here). */
 struct auth_fixture {

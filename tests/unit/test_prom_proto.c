@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "buf.h"
-#include "exporters/metrics.pb-c.h"
-#include "exporters/prom_proto.h"
-#include "exporters/prom_text.h"
+#include "exporters/prometheus/metrics.pb-c.h"
+#include "exporters/prometheus/prom_proto.h"
+#include "exporters/prometheus/prom_text.h"
 #include "registry.h"
 
 static size_t get_varint(const unsigned char *p, size_t *used)

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "buf.h"
-#include "exporters/prom_text.h"
-#include "exporters/prometheus.h"
+#include "exporters/prometheus/prom_text.h"
+#include "exporters/prometheus/prometheus.h"
 #include "registry.h"
 
 static const double bounds[] = {0.25, 1, 2.5};

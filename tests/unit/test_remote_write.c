@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exporters/remote_write.pb-c.h"
-#include "exporters/rw_encode.h"
-#include "exporters/rw_send.h"
+#include "exporters/remote_write/remote_write.pb-c.h"
+#include "exporters/remote_write/rw_encode.h"
+#include "exporters/remote_write/rw_send.h"
 
 #define T0 1795309323000LL /* 2026-11-22T01:02:03Z */
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exporters/sampler.h"
+#include "exporters/push/sampler.h"
 
 #define T0 1795309323000LL /* 2026-11-22T01:02:03Z */
 

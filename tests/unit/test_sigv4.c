@@ -128,7 +128,7 @@ static void parse_req(const char *rel, struct parsed_req *r)
     assert_non_null(r->amz_date);
 }
 
-static struct sigv4_input suite_input(const struct parsed_req *r, const struct awslib *lib)
+static struct sigv4_input suite_input(const struct parsed_req *r, const struct netlib *lib)
 {
     struct sigv4_input in;
     memset(&in, 0, sizeof(in));
@@ -177,7 +177,7 @@ static void check_case(const char *rel, const struct sigv4_input *in)
     free(sts);
 }
 
-static void run_case(const char *rel, const char *token, const struct awslib *lib)
+static void run_case(const char *rel, const char *token, const struct netlib *lib)
 {
     struct parsed_req r;
     parse_req(rel, &r);
@@ -234,7 +234,7 @@ SUITE_CASE(test_post_x_www_form_urlencoded_parameters, "", "post-x-www-form-urle
  * with temporary credentials); a listed token header must agree with it. */
 static void test_post_sts_token_via_api(void **state)
 {
-    const struct awslib *lib = *state;
+    const struct netlib *lib = *state;
     const char *rel = "post-sts-token/post-sts-header-before/post-sts-header-before";
     struct parsed_req r;
     parse_req(rel, &r);
@@ -255,7 +255,7 @@ static void test_post_sts_token_via_api(void **state)
 
 static void test_signing_key(void **state)
 {
-    const struct awslib *lib = *state;
+    const struct netlib *lib = *state;
     unsigned char key[SIGV4_KEY_LEN];
     char hex[2 * SIGV4_KEY_LEN + 1];
     /* Intermediate value given in the suite's README. */

@@ -12,7 +12,7 @@ static const char empty_sha256[] =
  * Reproduced with botocore 1.29.27 SigV4Auth (see test_putmetricdata_gzip for the method). */
 static void test_putmetricdata_form(void **state)
 {
-    const struct awslib *lib = *state;
+    const struct netlib *lib = *state;
     static const char body[] =
         "Action=PutMetricData&Version=2010-08-01&Namespace=Demo&MetricData.member.1.MetricName="
         "Role&MetricData.member.1.Dimensions.member.1.Name=Host&MetricData.member.1.Dimensions."
@@ -81,7 +81,7 @@ static const unsigned char pmd_gzip[] = {
  * overwrites request.context["timestamp"] from utcnow()). */
 static void test_putmetricdata_gzip(void **state)
 {
-    const struct awslib *lib = *state;
+    const struct netlib *lib = *state;
     const struct sigv4_header hdrs[] = {
         {"Host", "monitoring.eu-west-1.amazonaws.com"},
         {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
@@ -128,7 +128,7 @@ static void test_putmetricdata_gzip(void **state)
  * https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-x/api/v1/remote_write. */
 static void test_amp_remote_write(void **state)
 {
-    const struct awslib *lib = *state;
+    const struct netlib *lib = *state;
     unsigned char body[1024];
     for (size_t i = 0; i < sizeof(body); i++) {
         body[i] = (unsigned char)(i & 255);
@@ -193,7 +193,7 @@ static void assert_creq_line(const struct sigv4_input *in, int line, const char 
 }
 
 static struct sigv4_input minimal_input(const struct sigv4_header *hdrs, size_t n,
-                                        const struct awslib *lib)
+                                        const struct netlib *lib)
 {
     struct sigv4_input in = {
         .method = "GET",
@@ -213,7 +213,7 @@ static struct sigv4_input minimal_input(const struct sigv4_header *hdrs, size_t 
 
 static void test_canonical_path(void **state)
 {
-    const struct awslib *lib = *state;
+    const struct netlib *lib = *state;
     /* Normalised cases agree with botocore's canonical_request(). */
     static const struct {
         const char *path;
@@ -250,7 +250,7 @@ static void test_canonical_path(void **state)
 
 static void test_canonical_query(void **state)
 {
-    const struct awslib *lib = *state;
+    const struct netlib *lib = *state;
     static const struct {
         const char *query;
         const char *want;
@@ -276,7 +276,7 @@ static void test_canonical_query(void **state)
 
 static void test_canonical_headers(void **state)
 {
-    const struct awslib *lib = *state;
+    const struct netlib *lib = *state;
     const struct sigv4_header hdrs[] = {
         {"X-B", "  two\t\twords  "},          {"host", "h"},
         {"x-b", "second\r\n folded"},         {"A", ""},
@@ -306,7 +306,7 @@ static int sign_rc(const struct sigv4_input *in)
 
 static void test_invalid_inputs(void **state)
 {
-    const struct awslib *lib = *state;
+    const struct netlib *lib = *state;
     const struct sigv4_header ok[] = {{"Host", "h"}};
     const struct sigv4_header nohost[] = {{"X-A", "1"}};
     const struct sigv4_header twohosts[] = {{"Host", "h"}, {"host", "h"}};
@@ -388,7 +388,7 @@ static void test_invalid_inputs(void **state)
 
 static void test_too_long(void **state)
 {
-    const struct awslib *lib = *state;
+    const struct netlib *lib = *state;
     char secret[SIGV4_SECRET_MAX + 2];
     memset(secret, 'k', sizeof(secret) - 1);
     secret[sizeof(secret) - 1] = '\0';
@@ -449,7 +449,7 @@ static void test_amz_date(void **state)
 
 static void test_sha256_and_strerror(void **state)
 {
-    const struct awslib *lib = *state;
+    const struct netlib *lib = *state;
     char hex[SIGV4_HEX_LEN + 1];
     assert_int_equal(sigv4_sha256_hex(lib, NULL, 0, hex), SIGV4_OK);
     assert_string_equal(hex, empty_sha256);

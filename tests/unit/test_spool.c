@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "exporters/spool.h"
+#include "exporters/push/spool.h"
 
 #define MIB (1024u * 1024u)
 #define ENTRY(len) ((uint64_t)SPOOL_HEADER_SIZE + (len))

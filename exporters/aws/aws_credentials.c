@@ -1,0 +1,291 @@
+#include "aws_internal.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "buf.h"
+
+
+struct aws_cred_chain {
+    struct hw_http *http;
+    char region[64];
+    struct aws_creds cached;
+    int have;
+    int64_t fetched_ms;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int aws_parse_iso8601(const char *s, int64_t *ms)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!end) {
+        return -1;
+    }
+    if (*end == '.') { /* fractional seconds */
+        end++;
+        while (isdigit((unsigned char)*end)) {
+            end++;
+        }
+    }
+    if (*end != 'Z' && strncmp(end, "+00:00", 6) != 0) {
+        return -1;
+    }
+    *ms = (int64_t)timegm(&tm) * 1000;
+    return 0;
+}
+
+static int copy_field(char *dst, size_t len, const char *src)
+{
+    if (!src || strlen(src) >= len) {
+        return -1;
+    }
+    memcpy(dst, src, strlen(src) + 1);
+    return 0;
+}
+
+int aws_creds_parse_json(const char *text, size_t len, struct aws_creds *out)
+{
+    json_t *doc = json_loadb(text, len, 0, NULL);
+    int rc = -1;
+    const char *exp = json_string_value(json_object_get(doc, "Expiration"));
+    memset(out, 0, sizeof(*out));
+    if (doc &&
+        copy_field(out->access_key, sizeof(out->access_key),
+                   json_string_value(json_object_get(doc, "AccessKeyId"))) == 0 &&
+        copy_field(out->secret_key, sizeof(out->secret_key),
+                   json_string_value(json_object_get(doc, "SecretAccessKey"))) == 0 &&
+        (!json_object_get(doc, "Token") ||
+         copy_field(out->token, sizeof(out->token),
+                    json_string_value(json_object_get(doc, "Token"))) == 0) &&
+        (!exp || aws_parse_iso8601(exp, &out->expires_ms) == 0)) {
+        rc = 0;
+        const char *role = json_string_value(json_object_get(doc, "RoleArn"));
+        if (role) { /* ECS and EKS say which role these belong to */
+            char who[320];
+            snprintf(who, sizeof(who), "role %.300s", role);
+            aws_creds_set_identity(out, who);
+        }
+    }
+    json_decref(doc);
+    return rc;
+}
+
+/* The text of the first <tag>...</tag> in an XML answer (STS's shapes are flat enough). */
+static int xml_value(const char *text, const char *tag, char *out, size_t len)
+{
+    char open[64], close[64];
+    snprintf(open, sizeof(open), "<%s>", tag);
+    snprintf(close, sizeof(close), "</%s>", tag);
+    const char *a = strstr(text, open);
+    const char *b = a ? strstr(a, close) : NULL;
+    if (!b || (size_t)(b - a - strlen(open)) >= len) {
+        return -1;
+    }
+    snprintf(out, len, "%.*s", (int)(b - a - strlen(open)), a + strlen(open));
+    return 0;
+}
+
+int aws_creds_parse_sts(const char *text, size_t len, struct aws_creds *out)
+{
+    char exp[64];
+    (void)len;
+    memset(out, 0, sizeof(*out));
+    if (xml_value(text, "AccessKeyId", out->access_key, sizeof(out->access_key)) != 0 ||
+        xml_value(text, "SecretAccessKey", out->secret_key, sizeof(out->secret_key)) != 0 ||
+        xml_value(text, "SessionToken", out->token, sizeof(out->token)) != 0 ||
+        xml_value(text, "Expiration", exp, sizeof(exp)) != 0 ||
+        aws_parse_iso8601(exp, &out->expires_ms) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+/* Section header matching for profile `profile` in a credentials (0) or config (1) file. */
+static int section_is(const char *line, size_t n, const char *profile, int config_file)
+{
+    char want[300];
+    if (config_file && strcmp(profile, "default") != 0) {
+        snprintf(want, sizeof(want), "[profile %s]", profile);
+    } else {
+        snprintf(want, sizeof(want), "[%s]", profile);
+    }
+    while (n > 0 && isspace((unsigned char)line[n - 1])) {
+        n--;
+    }
+    return n == strlen(want) && strncmp(line, want, n) == 0;
+}
+
+int aws_profile_value(const char *text, const char *profile, int config_file, const char *key,
+                      char *out, size_t len)
+{
+    int in = 0;
+    size_t klen = strlen(key);
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, "\n");
+        const char *l = p;
+        p += n + (p[n] == '\n');
+        while (n > 0 && (*l == ' ' || *l == '\t')) {
+            l++;
+            n--;
+        }
+        if (n > 0 && *l == '[') {
+            in = section_is(l, n, profile, config_file);
+            continue;
+        }
+        if (!in || n <= klen || strncmp(l, key, klen) != 0) {
+            continue;
+        }
+        const char *v = l + klen;
+        const char *end = l + n;
+        while (v < end && (*v == ' ' || *v == '\t')) {
+            v++;
+        }
+        if (v == end || *v != '=') {
+            continue;
+        }
+        v++;
+        while (v < end && (*v == ' ' || *v == '\t')) {
+            v++;
+        }
+        while (end > v && isspace((unsigned char)end[-1])) {
+            end--;
+        }
+        snprintf(out, len, "%.*s", (int)(end - v), v);
+        return 1;
+    }
+    return 0;
+}
+
+void aws_creds_set_identity(struct aws_creds *c, const char *who)
+{
+    snprintf(c->identity, sizeof(c->identity), "%.300s, access key %.8s...", who, c->access_key);
+}
+
+static int from_env(struct aws_creds *c, char *why, size_t len)
+{
+    const char *k = getenv("AWS_ACCESS_KEY_ID"), *s = getenv("AWS_SECRET_ACCESS_KEY");
+    const char *t = getenv("AWS_SESSION_TOKEN");
+    memset(c, 0, sizeof(*c));
+    if (!k || !*k || !s || !*s) {
+        snprintf(why, len, "environment: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY not set");
+        return -1;
+    }
+    if (copy_field(c->access_key, sizeof(c->access_key), k) != 0 ||
+        copy_field(c->secret_key, sizeof(c->secret_key), s) != 0 ||
+        (t && copy_field(c->token, sizeof(c->token), t) != 0)) {
+        snprintf(why, len, "environment: values too long");
+        return -1;
+    }
+    c->source = "environment";
+    aws_creds_set_identity(c, "AWS_ACCESS_KEY_ID");
+    return 0;
+}
+
+static int from_profile(struct aws_creds *c, char *why, size_t len)
+{
+    char path[1024];
+    const char *profile = aws_profile_name();
+    struct hw_buf b;
+    memset(c, 0, sizeof(*c));
+    if (aws_profile_file(0, path, sizeof(path)) != 0) {
+        snprintf(why, len, "profile: no HOME");
+        return -1;
+    }
+    hw_buf_init(&b);
+    int ok = hw_buf_read_file(&b, path, 1 << 20) == 0 && b.data &&
+             aws_profile_value(b.data, profile, 0, "aws_access_key_id", c->access_key,
+                               sizeof(c->access_key)) &&
+             aws_profile_value(b.data, profile, 0, "aws_secret_access_key", c->secret_key,
+                               sizeof(c->secret_key));
+    if (ok) {
+        (void)aws_profile_value(b.data, profile, 0, "aws_session_token", c->token,
+                                sizeof(c->token));
+        c->source = "profile";
+        snprintf(why, len, "profile %.64s in %.180s", profile, path);
+        aws_creds_set_identity(c, why);
+    } else {
+        snprintf(why, len, "profile: no keys for [%.64s] in %.180s", profile, path);
+    }
+    hw_buf_free(&b);
+    return ok ? 0 : -1;
+}
+
+
+struct aws_cred_chain *aws_creds_new(struct hw_http *http, const char *region)
+{
+    struct aws_cred_chain *c = calloc(1, sizeof(*c));
+    if (c) {
+        c->http = http;
+        snprintf(c->region, sizeof(c->region), "%s", region ? region : "");
+    }
+    return c;
+}
+
+void aws_creds_free(struct aws_cred_chain *c)
+{
+    if (c) {
+        /* Keys leave no trace in freed memory. */
+        volatile char *p = (volatile char *)&c->cached;
+        for (size_t i = 0; i < sizeof(c->cached); i++) {
+            p[i] = 0;
+        }
+        free(c);
+    }
+}
+
+void aws_creds_invalidate(struct aws_cred_chain *c)
+{
+    c->have = 0;
+}
+
+/* Still good for a while: 5 minutes ahead, or half the lifetime of short-lived ones. */
+static int cache_fresh(const struct aws_cred_chain *c)
+{
+    if (!c->have) {
+        return 0;
+    }
+    if (c->cached.expires_ms == 0) {
+        return 1;
+    }
+    int64_t margin = (c->cached.expires_ms - c->fetched_ms) / 2;
+    margin = margin > 300000 ? 300000 : margin;
+    return now_ms() < c->cached.expires_ms - margin;
+}
+
+int aws_creds_get(struct aws_cred_chain *c, struct aws_creds *out, char *err, size_t errlen)
+{
+    if (!cache_fresh(c)) {
+        char why[6][600];
+        struct aws_creds got;
+        int ok = from_env(&got, why[0], sizeof(why[0])) == 0 ||
+                 from_profile(&got, why[1], sizeof(why[1])) == 0 ||
+                 aws_creds_from_process(&got, why[2], sizeof(why[2])) == 0 ||
+                 aws_creds_from_web_identity(c->http, c->region, &got, why[3],
+                                             sizeof(why[3])) == 0 ||
+                 aws_creds_from_ecs(c->http, &got, why[4], sizeof(why[4])) == 0 ||
+                 aws_creds_from_imds(c->http, &got, why[5], sizeof(why[5])) == 0;
+        if (!ok) {
+            snprintf(err, errlen, "no credentials: %s; %s; %s; %s; %s; %s", why[0], why[1],
+                     why[2], why[3], why[4], why[5]);
+            return -1;
+        }
+        c->cached = got;
+        c->have = 1;
+        c->fetched_ms = now_ms();
+    }
+    *out = c->cached;
+    return 0;
+}

@@ -1,0 +1,176 @@
+#include "push.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+int push_thread_init(struct push_thread *t)
+{
+    pthread_condattr_t ca;
+    t->started = t->stop = t->wake = 0;
+    if (pthread_condattr_init(&ca) != 0) {
+        return -1;
+    }
+    int ok = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
+             pthread_cond_init(&t->cond, &ca) == 0;
+    pthread_condattr_destroy(&ca);
+    if (ok && pthread_mutex_init(&t->lock, NULL) != 0) {
+        pthread_cond_destroy(&t->cond);
+        ok = 0;
+    }
+    return ok ? 0 : -1;
+}
+
+void push_thread_destroy(struct push_thread *t)
+{
+    push_thread_stop(t);
+    pthread_mutex_destroy(&t->lock);
+    pthread_cond_destroy(&t->cond);
+}
+
+int push_thread_start(struct push_thread *t, void *(*fn)(void *), void *arg)
+{
+    pthread_mutex_lock(&t->lock);
+    t->stop = 0; /* a stopped exporter is started again when a reload fails */
+    pthread_mutex_unlock(&t->lock);
+    if (pthread_create(&t->thread, NULL, fn, arg) != 0) {
+        return -1;
+    }
+    t->started = 1;
+    return 0;
+}
+
+void push_thread_stop(struct push_thread *t)
+{
+    if (!t->started) {
+        return;
+    }
+    pthread_mutex_lock(&t->lock);
+    t->stop = 1;
+    pthread_cond_signal(&t->cond);
+    pthread_mutex_unlock(&t->lock);
+    pthread_join(t->thread, NULL);
+    t->started = 0;
+}
+
+static void add_ns(struct timespec *ts, int64_t ns)
+{
+    int64_t n = ts->tv_nsec + ns % 1000000000;
+    ts->tv_sec += (time_t)(ns / 1000000000 + n / 1000000000);
+    ts->tv_nsec = (long)(n % 1000000000);
+}
+
+/* Waits for stop (or, with wakeable, a wake) until due; returns the stop flag. A retry's sleep
+ * is not wakeable: a watched change must not cut a backoff short. */
+static int wait_until(struct push_thread *t, const struct timespec *due, int wakeable)
+{
+    pthread_mutex_lock(&t->lock);
+    while (!t->stop && !(wakeable && t->wake) &&
+           pthread_cond_timedwait(&t->cond, &t->lock, due) != ETIMEDOUT) {
+    }
+    if (wakeable) {
+        t->wake = 0;
+    }
+    int stop = t->stop;
+    pthread_mutex_unlock(&t->lock);
+    return stop;
+}
+
+int push_thread_tick(struct push_thread *t, struct timespec *due, int64_t interval_ns)
+{
+    add_ns(due, interval_ns);
+    return wait_until(t, due, 1);
+}
+
+void push_thread_wake_locked(struct push_thread *t)
+{
+    t->wake = 1;
+    pthread_cond_signal(&t->cond);
+}
+
+int64_t push_jitter_ms(unsigned *rand_state, int attempt, int64_t base_ms, int64_t cap_ms)
+{
+    int64_t cap = base_ms << (attempt > 16 ? 16 : attempt < 0 ? 0 : attempt);
+    cap = cap > cap_ms ? cap_ms : cap;
+    return (int64_t)((uint64_t)rand_r(rand_state) % (uint64_t)(cap + 1));
+}
+
+int push_thread_sleep(struct push_thread *t, int64_t ms)
+{
+    struct timespec due;
+    clock_gettime(CLOCK_MONOTONIC, &due);
+    add_ns(&due, ms * 1000000);
+    return wait_until(t, &due, 0) ? -1 : 0;
+}
+
+void push_drain_spool(struct spool *sp, int max,
+                      enum push_outcome (*send)(void *arg, const struct spool_entry *e),
+                      void (*done)(void *arg, enum push_outcome o, uint64_t samples), void *arg)
+{
+    for (int i = 0; sp && i < max; i++) {
+        struct spool_entry e;
+        if (spool_peek(sp, &e) != 1) {
+            break;
+        }
+        enum push_outcome o = send(arg, &e);
+        int final = o == PUSH_SENT || o == PUSH_REJECTED;
+        if (final) {
+            done(arg, o, e.kind >> 8);
+            (void)spool_pop(sp, e.seq);
+        }
+        spool_entry_free(&e);
+        if (!final) {
+            break;
+        }
+    }
+}
+
+struct spool *push_spool_open(const char *dir, const char *state_dir, const char *name,
+                              uint64_t max_size, const char *component)
+{
+    char path[1200], err[300];
+    if (max_size == 0) {
+        return NULL;
+    }
+    int n = dir && *dir ? snprintf(path, sizeof(path), "%s", dir)
+                        : snprintf(path, sizeof(path), "%s/spool/%s", state_dir, name);
+    struct spool *sp = n > 0 && (size_t)n < sizeof(path)
+                           ? spool_open(path, max_size, err, sizeof(err))
+                           : (snprintf(err, sizeof(err), "spool path too long"), NULL);
+    if (!sp) {
+        hw_error(component, "spool unavailable; undeliverable batches will be dropped",
+                 "error=\"%s\"", err);
+    }
+    return sp;
+}
+
+int push_first_time(struct push_logged *l, const char *cause)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        if (strcmp(l->cause[i], cause) == 0) {
+            return 0;
+        }
+    }
+    if (l->n < sizeof(l->cause) / sizeof(l->cause[0])) {
+        snprintf(l->cause[l->n++], sizeof(l->cause[0]), "%s", cause);
+    }
+    return 1;
+}
+
+void push_close_clients(struct spool **spool, struct aws_cred_chain **creds,
+                        struct hw_http **http, struct hw_http **meta, struct netlib **lib)
+{
+    spool_close(*spool);
+    *spool = NULL;
+    aws_creds_free(*creds);
+    *creds = NULL;
+    hw_http_free(*http);
+    hw_http_free(*meta);
+    *http = *meta = NULL;
+    netlib_close(*lib);
+    *lib = NULL;
+}

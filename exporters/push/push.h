@@ -1,0 +1,66 @@
+/* Pieces every push exporter needs: a sender thread that wakes every flush interval (or at
+ * once when stopping) and sleeps between retries without delaying a stop, and the drain of an
+ * on-disk spool, oldest entry first. */
+#ifndef HW_PUSH_H
+#define HW_PUSH_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exporters/aws/aws_credentials.h"
+#include "exporters/net/http_client.h"
+#include "spool.h"
+
+struct push_thread {
+    pthread_mutex_t lock; /* guards stop, and whatever the exporter hands its thread */
+    pthread_cond_t cond;  /* CLOCK_MONOTONIC */
+    pthread_t thread;
+    int started, stop;
+    int wake; /* the next tick is now (a watched metric changed) */
+};
+
+int push_thread_init(struct push_thread *t);
+void push_thread_destroy(struct push_thread *t);
+int push_thread_start(struct push_thread *t, void *(*fn)(void *), void *arg);
+/* Asks the thread to stop, wakes it and joins it; a thread never started is fine. */
+void push_thread_stop(struct push_thread *t);
+/* The thread's periodic wait: until the next multiple of interval_ns after *due (advanced), or
+ * until stop or a wake. Returns 1 when stopping. Call with the lock not held. */
+int push_thread_tick(struct push_thread *t, struct timespec *due, int64_t interval_ns);
+/* Ends the current tick's wait now (flush_on_change); call with the lock held. */
+void push_thread_wake_locked(struct push_thread *t);
+/* Full jitter: a random wait in [0, min(cap_ms, base_ms x 2^attempt)]. */
+int64_t push_jitter_ms(unsigned *rand_state, int attempt, int64_t base_ms, int64_t cap_ms);
+/* Sleeps ms, cut short by stop: 0, or -1 when stopping. */
+int push_thread_sleep(struct push_thread *t, int64_t ms);
+
+/* The exporter's spool: dir, else <state_dir>/spool/<name>; NULL when max_size is 0 or it
+ * cannot be opened (logged under component: batches are then dropped, counted). */
+struct spool *push_spool_open(const char *dir, const char *state_dir, const char *name,
+                              uint64_t max_size, const char *component);
+
+/* Causes already logged, so a lasting problem is one line rather than one per request. */
+struct push_logged {
+    char cause[8][64];
+    size_t n;
+};
+
+/* 1 the first time cause is seen (remembered while there is room), else 0. */
+int push_first_time(struct push_logged *l, const char *cause);
+
+enum push_outcome { PUSH_SENT, PUSH_RETRY, PUSH_REJECTED, PUSH_HOLD };
+
+/* Sends spooled entries oldest first through send() until one is neither delivered nor
+ * rejected for good (at most max per call). Delivered and rejected entries are removed;
+ * done(arg, outcome, samples) counts them (samples: the entry kind's bits above the low byte). */
+void push_drain_spool(struct spool *sp, int max,
+                      enum push_outcome (*send)(void *arg, const struct spool_entry *e),
+                      void (*done)(void *arg, enum push_outcome o, uint64_t samples), void *arg);
+
+/* Closes what an AWS-speaking push exporter holds (any may be NULL) and NULLs each: the spool
+ * first, the library last, since the clients run on it. */
+void push_close_clients(struct spool **spool, struct aws_cred_chain **creds,
+                        struct hw_http **http, struct hw_http **meta, struct netlib **lib);
+
+#endif
