@@ -10,6 +10,8 @@
 #include "diag.h"
 #include "hashpw.h"
 #include "healthcmd.h"
+#include "cli/cost.h"
+#include "cli/import.h"
 #include "once.h"
 #include "testfilter.h"
 #include "version.h"
@@ -112,7 +114,10 @@ int main(int argc, char **argv)
         printf("hostwatch %s\n", HW_VERSION);
         return 0;
     case HW_CMD_CHECK:
-        return cmd_check(cli.config);
+        return cli.cost ? hw_cost_run(cli.config, cli.prices, cli.cost_json, stdout)
+                        : cmd_check(cli.config);
+    case HW_CMD_IMPORT:
+        return hw_import_run(cli.sub_argc, cli.sub_argv, stdout, stderr);
     case HW_CMD_ONCE:
         return hw_once_run(cli.config, cli.format, stdout);
     case HW_CMD_TEST_FILTER:
