@@ -306,7 +306,8 @@ int hw_cost_run(const char *config, const char *prices_file, int json, FILE *out
         hw_cost_total(lines, n, &p, &t);
         if (json) {
             json_t *j = cost_json(config, &p, s, n, &t);
-            rc = j && json_dumpf(j, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 ? 0 : 1;
+            const size_t fl = JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12);
+            rc = j && json_dumpf(j, out, fl) == 0 ? 0 : 1;
             fputc('\n', out);
             json_decref(j);
         } else {

@@ -60,7 +60,8 @@ struct cwa {
     long interval;                           /* agent.metrics_collection_interval, s */
     int omit_host;                           /* agent.omit_hostname */
     int has_dims;                            /* metrics.append_dimensions named some */
-    long min_interval;                       /* the shortest interval of a mapped plugin */
+    long iv[3];   /* mem, disk, diskio: their own interval (s), 0 when they name none */
+    int seen[3];  /* the plugin is configured */
 };
 
 static char *pjoin(char *buf, size_t len, const char *base, const char *key)
@@ -299,33 +300,13 @@ static json_t *cwa_io_ignore(struct cwa *c, const json_t *res, const char *path)
     return json_string(re);
 }
 
-/* A plugin's own interval becomes its collector's; disk and diskio share one collector. */
-static void cwa_plugin_interval(struct cwa *c, json_t *coll, const json_t *v, const char *p)
-{
-    long s = cwa_interval(c, v, p);
-    if (s <= 0) {
-        return;
-    }
-    const json_t *have = json_object_get(coll, "interval");
-    if (have) {
-        json_t *want = cwa_duration(s);
-        if (!json_equal(have, want)) {
-            hw_import_warn(c->im, p, "disk and diskio share the disk collector: it runs every "
-                                     "%s", json_string_value(have));
-        }
-        json_decref(want);
-        return;
-    }
-    json_object_set_new(coll, "interval", cwa_duration(s));
-    c->min_interval = c->min_interval == 0 || s < c->min_interval ? s : c->min_interval;
-}
-
 /* Keys every host plugin shares; returns 1 when k was one of them. */
-static int cwa_common_key(struct cwa *c, json_t *coll, const char *k, const json_t *v,
+static int cwa_common_key(struct cwa *c, int slot, const char *k, const json_t *v,
                           const char *p)
 {
     if (strcmp(k, "metrics_collection_interval") == 0) {
-        cwa_plugin_interval(c, coll, v, p);
+        long s = cwa_interval(c, v, p);
+        c->iv[slot] = s > 0 ? s : 0;
         return 1;
     }
     if (strcmp(k, "append_dimensions") == 0) {
@@ -354,7 +335,7 @@ static void cwa_mem(struct cwa *c, const json_t *conf, const char *path)
         pjoin(p, sizeof(p), path, k);
         if (strcmp(k, "measurement") == 0) {
             cwa_measurements(c, "mem", mem_fields, v, p);
-        } else if (!cwa_common_key(c, mem, k, v, p)) {
+        } else if (!cwa_common_key(c, 0, k, v, p)) {
             hw_import_warn(c->im, p, "ignored: not a mem key hostwatch knows");
         }
     }
@@ -381,7 +362,7 @@ static void cwa_disk(struct cwa *c, const json_t *conf, const char *path)
                                          "(path, device, fstype), so alarms on path and fstype "
                                          "alone must add device");
             }
-        } else if (!cwa_common_key(c, disk, k, v, p)) {
+        } else if (!cwa_common_key(c, 1, k, v, p)) {
             hw_import_warn(c->im, p, "ignored: not a disk key hostwatch knows");
         }
     }
@@ -403,7 +384,7 @@ static void cwa_diskio(struct cwa *c, const json_t *conf, const char *path)
             cwa_measurements(c, "diskio", diskio_fields, v, p);
         } else if (strcmp(k, "resources") == 0) {
             json_object_set_new(disk, "io_ignore_devices", cwa_io_ignore(c, v, p));
-        } else if (!cwa_common_key(c, disk, k, v, p)) {
+        } else if (!cwa_common_key(c, 2, k, v, p)) {
             hw_import_warn(c->im, p, "ignored: not a diskio key hostwatch knows");
         }
     }
@@ -425,10 +406,13 @@ static void cwa_collected(struct cwa *c, const json_t *mc, const char *path)
             continue;
         }
         if (strcmp(k, "mem") == 0) {
+            c->seen[0] = 1;
             cwa_mem(c, v, p);
         } else if (strcmp(k, "disk") == 0) {
+            c->seen[1] = 1;
             cwa_disk(c, v, p);
         } else if (strcmp(k, "diskio") == 0) {
+            c->seen[2] = 1;
             cwa_diskio(c, v, p);
         } else {
             const char *instead = "its metrics are not collected";
@@ -558,6 +542,42 @@ static void cwa_logs(struct cwa *c, const json_t *logs)
     json_decref(sources);
 }
 
+/* The plugins' intervals onto the collectors (disk and diskio share one) and the storage
+ * resolution: the agent stores what it collects more often than once a minute at 1 s. */
+static void cwa_intervals(struct cwa *c)
+{
+    long eff[3], shortest = 0, longest = 0;
+    for (int i = 0; i < 3; i++) {
+        eff[i] = c->iv[i] ? c->iv[i] : c->interval;
+        shortest = c->seen[i] && (!shortest || eff[i] < shortest) ? eff[i] : shortest;
+        longest = c->seen[i] && eff[i] > longest ? eff[i] : longest;
+    }
+    if (c->seen[0] && eff[0] != c->interval) {
+        json_object_set_new(json_object_get(c->collectors, "memory"), "interval",
+                            cwa_duration(eff[0]));
+    }
+    long disk = c->seen[1] ? eff[1] : eff[2];
+    if (c->seen[1] && c->seen[2] && eff[1] != eff[2]) {
+        disk = eff[1] < eff[2] ? eff[1] : eff[2];
+        hw_import_warn(c->im, "metrics.metrics_collected.diskio",
+                       "disk every %lds and diskio every %lds: they share the disk collector, "
+                       "which runs every %lds", eff[1], eff[2], disk);
+    }
+    if ((c->seen[1] || c->seen[2]) && disk != c->interval) {
+        json_object_set_new(json_object_get(c->collectors, "disk"), "interval",
+                            cwa_duration(disk));
+    }
+    if (shortest > 0 && shortest < 60) {
+        json_object_set_new(c->cw, "storage_resolution", json_integer(1));
+        if (longest >= 60) {
+            hw_import_warn(c->im, "metrics.metrics_collected",
+                           "intervals below and above 60 s: the agent stores only the faster "
+                           "plugins at 1 s, hostwatch stores every metric at 1 s (one "
+                           "storage_resolution per exporter)");
+        }
+    }
+}
+
 /* Collectors the agent config does not name are switched off; the exporter's globals set. */
 static void cwa_finish(struct cwa *c)
 {
@@ -572,12 +592,7 @@ static void cwa_finish(struct cwa *c)
     } else if (!json_object_get(disk, "io")) {
         json_object_set_new(disk, "io", json_false());
     }
-    long shortest = c->min_interval && c->min_interval < c->interval ? c->min_interval
-                                                                      : c->interval;
-    if (shortest < 60) {
-        /* the agent stores metrics collected more often than once a minute at 1 s */
-        json_object_set_new(c->cw, "storage_resolution", json_integer(1));
-    }
+    cwa_intervals(c);
     if (json_array_size(c->metrics) == 0) {
         /* an empty metrics list would mean every metric: switch the exporter off instead */
         json_object_set_new(c->cw, "enabled", json_false());

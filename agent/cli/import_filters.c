@@ -168,7 +168,10 @@ static json_t *mf_filter(const struct mf_xform *x, size_t n, const struct mf_xfo
     mf_metric_name(t, metric, sizeof(metric), im);
     json_t *f = json_pack("{s:s, s:s, s:s, s:s}", "name", t->filter, "metric", metric, "type",
                           mf_type(x, n, t), "pattern", t->pattern);
-    json_object_set_new(f, "value", t->is_const ? json_real(t->cval) : json_string(t->value));
+    json_t *value = !t->is_const ? json_string(t->value)
+                    : t->cval == (double)(json_int_t)t->cval ? json_integer((json_int_t)t->cval)
+                                                             : json_real(t->cval);
+    json_object_set_new(f, "value", value);
     if (t->unit && strcmp(t->unit, "None") != 0) {
         json_object_set_new(f, "unit", json_string(t->unit));
     }
@@ -224,8 +227,19 @@ static json_t *mf_source(json_t *logs, const char *group, const struct hw_import
             return s;
         }
     }
+    /* the source is named after its log group: "/oracle/fsfo/observer" -> oracle_fsfo_observer */
     char name[128];
-    snprintf(name, sizeof(name), "group%zu", json_array_size(logs) + 1);
+    size_t n = 0;
+    for (const char *c = group; *c && n + 8 < sizeof(name); c++) {
+        if (isalnum((unsigned char)*c) || ((*c == '_' || *c == '-' || *c == '/' || *c == '.') &&
+                                           n > 0 && name[n - 1] != '_')) {
+            name[n++] = isalnum((unsigned char)*c) || *c == '-' ? *c : '_';
+        }
+    }
+    while (n > 0 && name[n - 1] == '_') {
+        n--;
+    }
+    snprintf(name + n, sizeof(name) - n, n ? "" : "group%zu", json_array_size(logs) + 1);
     s = json_pack("{s:s, s:s, s:[], s:[]}", "log_group", group, "name", name, "paths",
                   "filters");
     for (i = 0; i < np; i++) {
