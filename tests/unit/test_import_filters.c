@@ -1,0 +1,229 @@
+/* The metric-filter converter: the FSFO recipe's 1/0 pair, JSON and space-delimited patterns
+ * with field values and dimensions, an unsupported pattern, unmapped log groups. */
+#include "test_util.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/cli/import.h"
+#include "config.h"
+#include "diag.h"
+
+static json_t *load_fixture(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/import/%s", HW_FIXTURES, name);
+    json_t *j = json_load_file(path, 0, NULL);
+    assert_non_null(j);
+    return j;
+}
+
+static int has_msg(const struct hw_import_msgs *m, const char *prefix, const char *needle)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        if (m->v[i] && strncmp(m->v[i], prefix, strlen(prefix)) == 0 &&
+            (!needle || strstr(m->v[i], needle))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void assert_checks(const json_t *cfg)
+{
+    char *text = json_dumps(cfg, 0);
+    assert_non_null(text);
+    struct hw_diag d;
+    hw_diag_init(&d, "imported");
+    struct hw_config *c = hw_config_parse(text, strlen(text), "imported", &d);
+    for (size_t i = 0; i < d.n; i++) {
+        print_message("%s\n", d.msgs[i]);
+    }
+    assert_non_null(c);
+    hw_config_free(c);
+    hw_diag_free(&d);
+    free(text);
+}
+
+static const json_t *source(const json_t *cfg, size_t i)
+{
+    return json_array_get(json_object_get(json_object_get(cfg, "collectors"), "logs"), i);
+}
+
+static const json_t *filter(const json_t *cfg, size_t src, size_t i)
+{
+    return json_array_get(json_object_get(source(cfg, src), "filters"), i);
+}
+
+static const char *str(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+static void test_fsfo_pair_is_one_gauge(void **state)
+{
+    (void)state;
+    json_t *src = load_fixture("fsfo_metric_filters.json");
+    const struct hw_import_path paths[] = {{"/oracle/fsfo/observer", "/u01/observer/*.log"}};
+    struct hw_import im;
+    hw_import_init(&im);
+    json_t *out = hw_import_filters(src, paths, 1, &im);
+    assert_non_null(out);
+    assert_int_equal(im.warn.n, 0);
+    assert_string_equal(str(source(out, 0), "name"), "oracle_fsfo_observer");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(source(out, 0),
+                                                                         "paths"), 0)),
+                        "/u01/observer/*.log");
+    const json_t *a = filter(out, 0, 0), *b = filter(out, 0, 1);
+    assert_string_equal(str(a, "metric"), "Mktdb02IsPrimary");
+    assert_string_equal(str(b, "metric"), "Mktdb02IsPrimary");
+    assert_string_equal(str(a, "type"), "gauge");
+    assert_string_equal(str(b, "type"), "gauge");
+    assert_int_equal(json_integer_value(json_object_get(a, "value")), 1);
+    assert_int_equal(json_integer_value(json_object_get(b, "value")), 0);
+    assert_string_equal(str(a, "name"), "fsfo-mktdb02-became-primary");
+    assert_string_equal(str(a, "pattern"), "\"new primary is \\\"mktdb02\\\"\"");
+    const json_t *cw = json_object_get(json_object_get(out, "exporters"), "cloudwatch");
+    assert_string_equal(str(cw, "namespace"), "Oracle/FSFO");
+    assert_int_equal(json_array_size(json_object_get(cw, "metrics")), 1);
+    assert_checks(out);
+    json_decref(out);
+    json_decref(src);
+    hw_import_free(&im);
+}
+
+static void test_json_delimited_and_unsupported(void **state)
+{
+    (void)state;
+    json_t *src = load_fixture("json_and_delimited_filters.json");
+    const struct hw_import_path paths[] = {{"/app/checkout", "/var/log/checkout.log"},
+                                           {"/web/access", "/var/log/nginx/access.log"},
+                                           {"/web/access", "/var/log/nginx/access.log.1"}};
+    struct hw_import im;
+    hw_import_init(&im);
+    json_t *out = hw_import_filters(src, paths, 3, &im);
+    assert_non_null(out);
+    /* JSON pattern, $. value: a counter summing the field, as the metric filter's Sum */
+    const json_t *f = filter(out, 0, 0);
+    assert_string_equal(str(f, "metric"), "CheckoutLatency");
+    assert_string_equal(str(f, "type"), "counter");
+    assert_string_equal(str(f, "value"), "$.latency_ms");
+    assert_string_equal(str(f, "unit"), "Milliseconds");
+    /* space-delimited, $field value, dimension renamed onto the label */
+    assert_string_equal(str(source(out, 1), "name"), "web_access");
+    assert_int_equal(json_array_size(json_object_get(source(out, 1), "paths")), 2);
+    f = filter(out, 1, 0);
+    assert_string_equal(str(f, "value"), "$size");
+    assert_string_equal(str(f, "unit"), "Bytes");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(f, "labels"), 0)),
+                        "StatusCode=$status");
+    f = filter(out, 1, 1);
+    assert_string_equal(str(f, "metric"), "ErrorCount");
+    assert_int_equal(json_integer_value(json_object_get(f, "value")), 1);
+    assert_null(json_object_get(f, "unit"));
+    assert_int_equal(json_array_size(json_object_get(source(out, 1), "filters")), 2);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(out, "collectors"),
+                                                     "logs")), 2);
+    /* three App filters against one Web: App is the exporter's, Web is reported */
+    const json_t *cw = json_object_get(json_object_get(out, "exporters"), "cloudwatch");
+    assert_string_equal(str(cw, "namespace"), "App");
+    assert_true(has_msg(&im.warn, "metricFilters[2].metricTransformations[0]: ", "\"Web\""));
+    assert_true(has_msg(&im.warn, "metricFilters[3].metricTransformations[0]: ",
+                        "filter \"broken\": pattern not supported: column 11"));
+    assert_true(has_msg(&im.warn, "metricFilters[4].metricTransformations[0]: ",
+                        "no --path for log group \"/not/mapped\""));
+    assert_true(has_msg(&im.warn, "metricFilters[0].metricTransformations[0]: ", "Sum"));
+    assert_int_equal(im.warn.n, 5);
+    assert_checks(out);
+    json_decref(out);
+    json_decref(src);
+    hw_import_free(&im);
+}
+
+static void test_names_dimensions_and_errors(void **state)
+{
+    (void)state;
+    const struct hw_import_path any[] = {{"*", "/var/log/app.log"}};
+    struct hw_import im;
+    hw_import_init(&im);
+    json_t *src = json_loads(
+        "{\"metricFilters\": [{\"filterName\": \"n\", \"filterPattern\": \"[a, b]\","
+        " \"metricTransformations\": [{\"metricName\": \"404 Count\", \"metricNamespace\": \"X\","
+        " \"metricValue\": \"1\", \"defaultValue\": 5.0}]},"
+        " {\"filterName\": \"d\", \"filterPattern\": \"[a, b]\", \"metricTransformations\":"
+        " [{\"metricName\": \"M\", \"metricNamespace\": \"X\", \"metricValue\": \"1\","
+        " \"dimensions\": {\"EventType\": \"$eventtype\"}}]}]}", 0, NULL);
+    json_t *out = hw_import_filters(src, any, 1, &im);
+    assert_non_null(out);
+    assert_string_equal(str(filter(out, 0, 0), "metric"), "_404_Count");
+    assert_true(has_msg(&im.warn, "metricFilters[0].metricTransformations[0]: ", "_404_Count"));
+    assert_true(has_msg(&im.warn, "metricFilters[0].metricTransformations[0]: ",
+                        "defaultValue 5"));
+    assert_true(has_msg(&im.warn, "metricFilters[1].metricTransformations[0]: ",
+                        "$eventtype\" is not a field"));
+    assert_null(filter(out, 0, 1));
+    json_decref(out);
+    json_decref(src);
+    hw_import_free(&im);
+    src = json_loads("{\"metricFilters\": [{\"filterName\": \"x\"}]}", 0, NULL);
+    hw_import_init(&im);
+    assert_null(hw_import_filters(src, any, 1, &im));
+    assert_true(has_msg(&im.err, "metricFilters[0]: ", "filterPattern"));
+    json_decref(src);
+    hw_import_free(&im);
+    src = json_loads("{\"filters\": []}", 0, NULL);
+    hw_import_init(&im);
+    assert_null(hw_import_filters(src, any, 1, &im));
+    assert_true(has_msg(&im.err, "metricFilters: ", "describe-metric-filters"));
+    json_decref(src);
+    hw_import_free(&im);
+}
+
+/* The 30 real filters of ../shared/import-samples/metric-filters: imported or reported. */
+static void test_shared_samples(void **state)
+{
+    (void)state;
+    static const char *const files[] = {
+        "cloudposse_cis_benchmark.json", "nozaq_secure_baseline.json",
+        "awsdocs_logs_listing_http404_output.json", "burkitt_lambda_report_duration.json",
+        "ansible_box_free_storage.json", "moj_iap_pdf_sizes.json",
+        "tf_provider_docs_empty_pattern.json", "kltn_admin_access.json"};
+    char dir[512];
+    snprintf(dir, sizeof(dir), "%s/../../../shared/import-samples/metric-filters", HW_FIXTURES);
+    if (access(dir, R_OK) != 0) {
+        print_message("# SKIP ../shared/import-samples is missing\n");
+        skip();
+    }
+    const struct hw_import_path any[] = {{"*", "/var/log/app.log"}};
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char path[700];
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+        json_t *src = json_load_file(path, 0, NULL);
+        assert_non_null(src);
+        struct hw_import im;
+        hw_import_init(&im);
+        json_t *out = hw_import_filters(src, any, 1, &im);
+        assert_non_null(out);
+        /* each of them compiles: nothing was left out */
+        size_t nf = json_array_size(json_object_get(source(out, 0), "filters"));
+        assert_int_equal(nf, json_array_size(json_object_get(src, "metricFilters")));
+        assert_checks(out);
+        json_decref(out);
+        json_decref(src);
+        hw_import_free(&im);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fsfo_pair_is_one_gauge),
+        cmocka_unit_test(test_json_delimited_and_unsupported),
+        cmocka_unit_test(test_names_dimensions_and_errors),
+        cmocka_unit_test(test_shared_samples),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
