@@ -107,11 +107,10 @@ static int check_text(const char *name, const char *text, FILE *errf)
     return rc;
 }
 
-static void print_msgs(const struct hw_import_msgs *m, const char *file, const char *level,
-                       FILE *errf)
+static void print_msgs(const struct hw_diag *d, FILE *errf)
 {
-    for (size_t i = 0; i < m->n; i++) {
-        fprintf(errf, "%s: %s: %s\n", file, level, m->v[i] ? m->v[i] : "(out of memory)");
+    for (size_t i = 0; i < d->n; i++) {
+        fprintf(errf, "%s\n", d->msgs[i]);
     }
 }
 
@@ -133,11 +132,11 @@ int hw_import_run(int argc, char **argv, FILE *out, FILE *errf)
         return 1;
     }
     struct hw_import im;
-    hw_import_init(&im);
+    hw_import_init(&im, a.file);
     json_t *cfg = a.kind[0] == 'c' ? hw_import_cwagent(src, &im)
                                    : hw_import_filters(src, a.paths, a.npaths, &im);
-    print_msgs(&im.err, a.file, "error", errf);
-    print_msgs(&im.warn, a.file, "warning", errf);
+    print_msgs(&im.err, errf);
+    print_msgs(&im.warn, errf);
     char *text = cfg ? json_dumps(cfg, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     rc = 1;
     if (text) {

@@ -8,20 +8,18 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* "json.path: message" lines, in the order they were found. */
-struct hw_import_msgs {
-    char **v;
-    size_t n, cap;
-};
+#include "diag.h"
 
+/* "FILE: json.path: message" lines, in the order they were found (as `check` prints them). */
 struct hw_import {
-    struct hw_import_msgs warn; /* converted, with a difference the user must know */
-    struct hw_import_msgs err;  /* the input is invalid: nothing is written */
+    struct hw_diag warn; /* converted, with a difference the user must know ("warning: ...") */
+    struct hw_diag err;  /* the input is invalid: nothing is written */
 };
 
-void hw_import_init(struct hw_import *im);
+/* file names the source in every message. */
+void hw_import_init(struct hw_import *im, const char *file);
 void hw_import_free(struct hw_import *im);
-/* Adds "PATH: message"; PATH may be NULL. Out of memory drops the message but is counted. */
+/* Adds "FILE: PATH: warning: message" or "FILE: PATH: message"; PATH may be NULL. */
 void hw_import_warn(struct hw_import *im, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void hw_import_error(struct hw_import *im, const char *path, const char *fmt, ...)

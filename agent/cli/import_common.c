@@ -1,58 +1,34 @@
-/* Messages of the importers. */
+/* Messages of the importers: hw_diag lines, warnings marked as such. */
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "import.h"
 
-void hw_import_init(struct hw_import *im)
+void hw_import_init(struct hw_import *im, const char *file)
 {
-    memset(im, 0, sizeof(*im));
-}
-
-static void msgs_free(struct hw_import_msgs *m)
-{
-    for (size_t i = 0; i < m->n; i++) {
-        free(m->v[i]);
-    }
-    free(m->v);
-    memset(m, 0, sizeof(*m));
+    hw_diag_init(&im->warn, file);
+    hw_diag_init(&im->err, file);
 }
 
 void hw_import_free(struct hw_import *im)
 {
-    msgs_free(&im->warn);
-    msgs_free(&im->err);
+    hw_diag_free(&im->warn);
+    hw_diag_free(&im->err);
 }
 
-/* An error that cannot be stored is still an error: the slot is kept as NULL. */
-static void msgs_add(struct hw_import_msgs *m, const char *path, const char *fmt, va_list ap)
+static void import_add(struct hw_diag *d, const char *path, const char *mark, const char *fmt,
+                       va_list ap)
 {
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 16;
-        char **v = realloc(m->v, cap * sizeof(*v));
-        if (!v) {
-            return;
-        }
-        m->v = v;
-        m->cap = cap;
-    }
     char body[1024];
     vsnprintf(body, sizeof(body), fmt, ap);
-    size_t len = strlen(body) + (path ? strlen(path) + 2 : 0) + 1;
-    char *s = malloc(len);
-    if (s) {
-        snprintf(s, len, "%s%s%s", path ? path : "", path ? ": " : "", body);
-    }
-    m->v[m->n++] = s;
+    hw_diag_add(d, path, "%s%s", mark, body);
 }
 
 void hw_import_warn(struct hw_import *im, const char *path, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    msgs_add(&im->warn, path, fmt, ap);
+    import_add(&im->warn, path, "warning: ", fmt, ap);
     va_end(ap);
 }
 
@@ -60,6 +36,6 @@ void hw_import_error(struct hw_import *im, const char *path, const char *fmt, ..
 {
     va_list ap;
     va_start(ap, fmt);
-    msgs_add(&im->err, path, fmt, ap);
+    import_add(&im->err, path, "", fmt, ap);
     va_end(ap);
 }

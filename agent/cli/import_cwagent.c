@@ -134,32 +134,40 @@ static int expect_object(struct cwa *c, const json_t *v, const char *path)
     return 0;
 }
 
-/* agent.*: the interval and region; everything else is the agent's own housekeeping. */
-static void cwa_agent(struct cwa *c, const json_t *agent)
+/* One key of the object being converted, with its JSON path. */
+typedef void (*cwa_key_fn)(struct cwa *c, const char *k, const json_t *v, const char *path);
+
+/* Every section is an object walked key by key, so no key goes unseen (never silently drop). */
+static void cwa_each(struct cwa *c, const json_t *obj, const char *path, cwa_key_fn fn)
 {
     const char *k;
     const json_t *v;
-    char p[256];
-    if (expect_object(c, agent, "agent") != 0) {
+    char p[300];
+    if (expect_object(c, obj, path) != 0) {
         return;
     }
-    json_object_foreach((json_t *)agent, k, v)
+    json_object_foreach((json_t *)obj, k, v)
     {
-        pjoin(p, sizeof(p), "agent", k);
-        if (strcmp(k, "metrics_collection_interval") == 0) {
-            c->interval = cwa_interval(c, v, p);
-        } else if (strcmp(k, "region") == 0 && json_is_string(v)) {
-            json_object_set_new(c->cw, "region", json_string(json_string_value(v)));
-        } else if (strcmp(k, "omit_hostname") == 0) {
-            c->omit_host = json_is_true(v); /* hostwatch adds no host dimension of its own */
-        } else if (strcmp(k, "credentials") == 0) {
-            hw_import_warn(c->im, p, "not imported: hostwatch takes credentials from the "
-                                     "environment, the shared files, the web identity token, "
-                                     "ECS or IMDS (a role to assume goes in the profile)");
-        } else {
-            hw_import_warn(c->im, p, "ignored: the CloudWatch agent's own setting, no hostwatch "
-                                     "equivalent (see agent.* in hostwatch(1))");
-        }
+        fn(c, k, v, pjoin(p, sizeof(p), path, k));
+    }
+}
+
+/* agent.*: the interval and region; everything else is the agent's own housekeeping. */
+static void cwa_agent_key(struct cwa *c, const char *k, const json_t *v, const char *p)
+{
+    if (strcmp(k, "metrics_collection_interval") == 0) {
+        c->interval = cwa_interval(c, v, p);
+    } else if (strcmp(k, "region") == 0 && json_is_string(v)) {
+        json_object_set_new(c->cw, "region", json_string(json_string_value(v)));
+    } else if (strcmp(k, "omit_hostname") == 0) {
+        c->omit_host = json_is_true(v); /* hostwatch adds no host dimension of its own */
+    } else if (strcmp(k, "credentials") == 0) {
+        hw_import_warn(c->im, p, "not imported: hostwatch takes credentials from the "
+                                 "environment, the shared files, the web identity token, ECS "
+                                 "or IMDS (a role to assume goes in the profile)");
+    } else {
+        hw_import_warn(c->im, p, "ignored: the CloudWatch agent's own setting, no hostwatch "
+                                 "equivalent (see agent.* in hostwatch(1))");
     }
 }
 
@@ -321,133 +329,90 @@ static int cwa_common_key(struct cwa *c, int slot, const char *k, const json_t *
     return 0;
 }
 
-static void cwa_mem(struct cwa *c, const json_t *conf, const char *path)
+static void cwa_mem_key(struct cwa *c, const char *k, const json_t *v, const char *p)
 {
-    json_t *mem = obj_child(c->collectors, "memory");
-    /* the agent's formula and the host's figures, so migrated alarms see the same numbers */
-    json_object_set_new(mem, "used", json_string("cloudwatch-agent"));
-    json_object_set_new(mem, "scope", json_string("host"));
-    const char *k;
-    const json_t *v;
-    char p[300];
-    json_object_foreach((json_t *)conf, k, v)
-    {
-        pjoin(p, sizeof(p), path, k);
-        if (strcmp(k, "measurement") == 0) {
-            cwa_measurements(c, "mem", mem_fields, v, p);
-        } else if (!cwa_common_key(c, 0, k, v, p)) {
-            hw_import_warn(c->im, p, "ignored: not a mem key hostwatch knows");
-        }
+    if (strcmp(k, "measurement") == 0) {
+        cwa_measurements(c, "mem", mem_fields, v, p);
+    } else if (!cwa_common_key(c, 0, k, v, p)) {
+        hw_import_warn(c->im, p, "ignored: not a mem key hostwatch knows");
     }
 }
 
-static void cwa_disk(struct cwa *c, const json_t *conf, const char *path)
+static void cwa_disk_key(struct cwa *c, const char *k, const json_t *v, const char *p)
 {
     json_t *disk = obj_child(c->collectors, "disk");
-    const char *k;
-    const json_t *v;
-    char p[300];
-    json_object_foreach((json_t *)conf, k, v)
-    {
-        pjoin(p, sizeof(p), path, k);
-        if (strcmp(k, "measurement") == 0) {
-            cwa_measurements(c, "disk", disk_fields, v, p);
-        } else if (strcmp(k, "resources") == 0) {
-            json_object_set_new(disk, "mounts", strlist_copy(c, v, p));
-        } else if (strcmp(k, "ignore_file_system_types") == 0) {
-            json_object_set_new(disk, "ignore_fs_types", strlist_copy(c, v, p));
-        } else if (strcmp(k, "drop_device") == 0) {
-            if (json_is_true(v)) {
-                hw_import_warn(c->im, p, "not supported: disk metrics keep the device dimension "
-                                         "(path, device, fstype), so alarms on path and fstype "
-                                         "alone must add device");
-            }
-        } else if (!cwa_common_key(c, 1, k, v, p)) {
-            hw_import_warn(c->im, p, "ignored: not a disk key hostwatch knows");
+    if (strcmp(k, "measurement") == 0) {
+        cwa_measurements(c, "disk", disk_fields, v, p);
+    } else if (strcmp(k, "resources") == 0) {
+        json_object_set_new(disk, "mounts", strlist_copy(c, v, p));
+    } else if (strcmp(k, "ignore_file_system_types") == 0) {
+        json_object_set_new(disk, "ignore_fs_types", strlist_copy(c, v, p));
+    } else if (strcmp(k, "drop_device") == 0) {
+        if (json_is_true(v)) {
+            hw_import_warn(c->im, p, "not supported: disk metrics keep the device dimension "
+                                     "(path, device, fstype), so alarms on path and fstype "
+                                     "alone must add device");
         }
+    } else if (!cwa_common_key(c, 1, k, v, p)) {
+        hw_import_warn(c->im, p, "ignored: not a disk key hostwatch knows");
     }
 }
 
-static void cwa_diskio(struct cwa *c, const json_t *conf, const char *path)
+static void cwa_diskio_key(struct cwa *c, const char *k, const json_t *v, const char *p)
 {
-    json_t *disk = obj_child(c->collectors, "disk");
-    json_object_set_new(disk, "io", json_true());
-    /* the agent reads every device, partitions included, when no resources are named */
-    json_object_set_new(disk, "io_ignore_devices", json_string(""));
-    const char *k;
-    const json_t *v;
-    char p[300];
-    json_object_foreach((json_t *)conf, k, v)
-    {
-        pjoin(p, sizeof(p), path, k);
-        if (strcmp(k, "measurement") == 0) {
-            cwa_measurements(c, "diskio", diskio_fields, v, p);
-        } else if (strcmp(k, "resources") == 0) {
-            json_object_set_new(disk, "io_ignore_devices", cwa_io_ignore(c, v, p));
-        } else if (!cwa_common_key(c, 2, k, v, p)) {
-            hw_import_warn(c->im, p, "ignored: not a diskio key hostwatch knows");
-        }
+    if (strcmp(k, "measurement") == 0) {
+        cwa_measurements(c, "diskio", diskio_fields, v, p);
+    } else if (strcmp(k, "resources") == 0) {
+        json_object_set_new(obj_child(c->collectors, "disk"), "io_ignore_devices",
+                            cwa_io_ignore(c, v, p));
+    } else if (!cwa_common_key(c, 2, k, v, p)) {
+        hw_import_warn(c->im, p, "ignored: not a diskio key hostwatch knows");
     }
 }
 
-static void cwa_collected(struct cwa *c, const json_t *mc, const char *path)
+/* mem, disk and diskio map onto the memory and disk collectors; every other plugin is named. */
+static void cwa_collected_key(struct cwa *c, const char *k, const json_t *v, const char *p)
 {
-    const char *k;
-    const json_t *v;
-    char p[300];
-    if (expect_object(c, mc, path) != 0) {
-        return;
-    }
-    json_object_foreach((json_t *)mc, k, v)
-    {
-        pjoin(p, sizeof(p), path, k);
-        int known = strcmp(k, "mem") == 0 || strcmp(k, "disk") == 0 || strcmp(k, "diskio") == 0;
-        if (known && expect_object(c, v, p) != 0) {
-            continue;
-        }
-        if (strcmp(k, "mem") == 0) {
-            c->seen[0] = 1;
-            cwa_mem(c, v, p);
-        } else if (strcmp(k, "disk") == 0) {
-            c->seen[1] = 1;
-            cwa_disk(c, v, p);
-        } else if (strcmp(k, "diskio") == 0) {
-            c->seen[2] = 1;
-            cwa_diskio(c, v, p);
-        } else {
-            const char *instead = "its metrics are not collected";
-            for (size_t i = 0; i < sizeof(cwa_unsupported) / sizeof(cwa_unsupported[0]); i++) {
-                if (strcmp(k, cwa_unsupported[i].name) == 0) {
-                    instead = cwa_unsupported[i].instead;
-                }
+    if (strcmp(k, "mem") == 0) {
+        json_t *mem = obj_child(c->collectors, "memory");
+        /* the agent's formula and the host's figures, so migrated alarms see the same numbers */
+        json_object_set_new(mem, "used", json_string("cloudwatch-agent"));
+        json_object_set_new(mem, "scope", json_string("host"));
+        c->seen[0] = 1;
+        cwa_each(c, v, p, cwa_mem_key);
+    } else if (strcmp(k, "disk") == 0) {
+        (void)obj_child(c->collectors, "disk");
+        c->seen[1] = 1;
+        cwa_each(c, v, p, cwa_disk_key);
+    } else if (strcmp(k, "diskio") == 0) {
+        json_t *disk = obj_child(c->collectors, "disk");
+        json_object_set_new(disk, "io", json_true());
+        /* the agent reads every device, partitions included, when no resources are named */
+        json_object_set_new(disk, "io_ignore_devices", json_string(""));
+        c->seen[2] = 1;
+        cwa_each(c, v, p, cwa_diskio_key);
+    } else {
+        const char *instead = "its metrics are not collected";
+        for (size_t i = 0; i < sizeof(cwa_unsupported) / sizeof(cwa_unsupported[0]); i++) {
+            if (strcmp(k, cwa_unsupported[i].name) == 0) {
+                instead = cwa_unsupported[i].instead;
             }
-            hw_import_warn(c->im, p, "not supported by hostwatch: %s", instead);
         }
+        hw_import_warn(c->im, p, "not supported by hostwatch: %s", instead);
     }
 }
 
 /* metrics.append_dimensions: the agent's ${aws:...} placeholders are hostwatch's too. */
-static void cwa_dimensions(struct cwa *c, const json_t *dims, const char *path)
+static void cwa_dim_key(struct cwa *c, const char *k, const json_t *v, const char *p)
 {
-    const char *k;
-    const json_t *v;
-    char p[300];
-    if (expect_object(c, dims, path) != 0) {
-        return;
-    }
-    json_t *out = obj_child(c->cw, "dimensions");
-    json_object_foreach((json_t *)dims, k, v)
-    {
-        pjoin(p, sizeof(p), path, k);
-        if (!json_is_string(v)) {
-            hw_import_error(c->im, p, "expected a string");
-        } else if (strstr(json_string_value(v), "${!")) {
-            hw_import_warn(c->im, p, "\"%s\" is an escaped placeholder the agent does not "
-                                     "resolve: not sent", json_string_value(v));
-        } else {
-            json_object_set_new(out, k, json_string(json_string_value(v)));
-            c->has_dims = 1;
-        }
+    if (!json_is_string(v)) {
+        hw_import_error(c->im, p, "expected a string");
+    } else if (strstr(json_string_value(v), "${!")) {
+        hw_import_warn(c->im, p, "\"%s\" is an escaped placeholder the agent does not "
+                                 "resolve: not sent", json_string_value(v));
+    } else {
+        json_object_set_new(obj_child(c->cw, "dimensions"), k, json_string(json_string_value(v)));
+        c->has_dims = 1;
     }
 }
 
@@ -468,40 +433,30 @@ static void cwa_aggregation(struct cwa *c, const json_t *ad, const char *path)
     json_object_set_new(c->cw, "aggregation_dimensions", out);
 }
 
-static void cwa_metrics(struct cwa *c, const json_t *m)
+static void cwa_metrics_key(struct cwa *c, const char *k, const json_t *v, const char *p)
 {
-    const char *k;
-    const json_t *v;
-    char p[300];
-    if (expect_object(c, m, "metrics") != 0) {
-        return;
-    }
-    json_object_foreach((json_t *)m, k, v)
-    {
-        pjoin(p, sizeof(p), "metrics", k);
-        if (strcmp(k, "namespace") == 0 && json_is_string(v)) {
-            json_object_set_new(c->cw, "namespace", json_string(json_string_value(v)));
-        } else if (strcmp(k, "append_dimensions") == 0) {
-            cwa_dimensions(c, v, p);
-        } else if (strcmp(k, "aggregation_dimensions") == 0) {
-            cwa_aggregation(c, v, p);
-        } else if (strcmp(k, "force_flush_interval") == 0) {
-            long s = cwa_interval(c, v, p);
-            if (s > 0) {
-                json_object_set_new(c->cw, "flush_interval", cwa_duration(s));
-            }
-        } else if (strcmp(k, "metrics_collected") == 0) {
-            cwa_collected(c, v, p);
-        } else if (strcmp(k, "endpoint_override") == 0 && json_is_string(v)) {
-            json_object_set_new(c->cw, "endpoint", json_string(json_string_value(v)));
-        } else if (strcmp(k, "metrics_destinations") == 0) {
-            /* cloudwatch is the one destination hostwatch maps */
-            if (json_object_size(v) != 1 || !json_object_get(v, "cloudwatch")) {
-                hw_import_warn(c->im, p, "only the cloudwatch destination is imported");
-            }
-        } else {
-            hw_import_warn(c->im, p, "not supported: ignored");
+    if (strcmp(k, "namespace") == 0 && json_is_string(v)) {
+        json_object_set_new(c->cw, "namespace", json_string(json_string_value(v)));
+    } else if (strcmp(k, "append_dimensions") == 0) {
+        cwa_each(c, v, p, cwa_dim_key);
+    } else if (strcmp(k, "aggregation_dimensions") == 0) {
+        cwa_aggregation(c, v, p);
+    } else if (strcmp(k, "force_flush_interval") == 0) {
+        long s = cwa_interval(c, v, p);
+        if (s > 0) {
+            json_object_set_new(c->cw, "flush_interval", cwa_duration(s));
         }
+    } else if (strcmp(k, "metrics_collected") == 0) {
+        cwa_each(c, v, p, cwa_collected_key);
+    } else if (strcmp(k, "endpoint_override") == 0 && json_is_string(v)) {
+        json_object_set_new(c->cw, "endpoint", json_string(json_string_value(v)));
+    } else if (strcmp(k, "metrics_destinations") == 0) {
+        /* cloudwatch is the one destination hostwatch maps */
+        if (json_object_size(v) != 1 || !json_object_get(v, "cloudwatch")) {
+            hw_import_warn(c->im, p, "only the cloudwatch destination is imported");
+        }
+    } else {
+        hw_import_warn(c->im, p, "not supported: ignored");
     }
 }
 
@@ -607,6 +562,21 @@ static void cwa_finish(struct cwa *c)
     }
 }
 
+static void cwa_top_key(struct cwa *c, const char *k, const json_t *v, const char *p)
+{
+    if (strcmp(k, "agent") == 0) {
+        cwa_each(c, v, p, cwa_agent_key);
+    } else if (strcmp(k, "metrics") == 0) {
+        cwa_each(c, v, p, cwa_metrics_key);
+    } else if (strcmp(k, "logs") == 0) {
+        cwa_logs(c, v);
+    } else if (strcmp(k, "traces") == 0) {
+        hw_import_warn(c->im, p, "not supported: hostwatch neither receives nor sends traces");
+    } else {
+        hw_import_warn(c->im, p, "ignored: not a section of the CloudWatch agent config");
+    }
+}
+
 json_t *hw_import_cwagent(const json_t *src, struct hw_import *im)
 {
     struct cwa c = {.im = im, .interval = 60};
@@ -621,22 +591,7 @@ json_t *hw_import_cwagent(const json_t *src, struct hw_import *im)
     c.cw = obj_child(exporters, "cloudwatch");
     c.metrics = json_array();
     json_object_set_new(c.cw, "metrics", c.metrics);
-    const char *k;
-    const json_t *v;
-    json_object_foreach((json_t *)src, k, v)
-    {
-        if (strcmp(k, "agent") == 0) {
-            cwa_agent(&c, v);
-        } else if (strcmp(k, "metrics") == 0) {
-            cwa_metrics(&c, v);
-        } else if (strcmp(k, "logs") == 0) {
-            cwa_logs(&c, v);
-        } else if (strcmp(k, "traces") == 0) {
-            hw_import_warn(im, k, "not supported: hostwatch neither receives nor sends traces");
-        } else {
-            hw_import_warn(im, k, "ignored: not a section of the CloudWatch agent config");
-        }
-    }
+    cwa_each(&c, src, "", cwa_top_key);
     if (c.interval <= 0) {
         c.interval = 60;
     }

@@ -2,48 +2,16 @@
  * (translator/config/schema.json) and inline documents for single keys. */
 #include "test_util.h"
 
-#include <jansson.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "agent/cli/import.h"
-#include "config.h"
-#include "diag.h"
-
-static json_t *load_fixture(const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/import/%s", HW_FIXTURES, name);
-    json_error_t je;
-    json_t *j = json_load_file(path, 0, &je);
-    if (!j) {
-        print_message("%s: %s\n", path, je.text);
-    }
-    assert_non_null(j);
-    return j;
-}
+#include "import_harness.h"
 
 static json_t *convert_text(const char *text, struct hw_import *im)
 {
     json_t *src = json_loads(text, 0, NULL);
     assert_non_null(src);
-    hw_import_init(im);
+    hw_import_init(im, SRC);
     json_t *out = hw_import_cwagent(src, im);
     json_decref(src);
     return out;
-}
-
-static int has_msg(const struct hw_import_msgs *m, const char *prefix, const char *needle)
-{
-    for (size_t i = 0; i < m->n; i++) {
-        if (m->v[i] && strncmp(m->v[i], prefix, strlen(prefix)) == 0 &&
-            (!needle || strstr(m->v[i], needle))) {
-            return 1;
-        }
-    }
-    return 0;
 }
 
 /* The string at "a.b.c" (object keys only), or NULL. */
@@ -60,29 +28,12 @@ static const char *sget(const json_t *root, const char *path)
     return json_string_value(v);
 }
 
-/* The converted config must pass the same check as a hand-written one. */
-static void assert_checks(const json_t *cfg)
-{
-    char *text = json_dumps(cfg, 0);
-    assert_non_null(text);
-    struct hw_diag d;
-    hw_diag_init(&d, "imported");
-    struct hw_config *c = hw_config_parse(text, strlen(text), "imported", &d);
-    for (size_t i = 0; i < d.n; i++) {
-        print_message("%s\n", d.msgs[i]);
-    }
-    assert_non_null(c);
-    hw_config_free(c);
-    hw_diag_free(&d);
-    free(text);
-}
-
 static void test_every_key(void **state)
 {
     (void)state;
     json_t *src = load_fixture("cwagent_every_key.json");
     struct hw_import im;
-    hw_import_init(&im);
+    hw_import_init(&im, SRC);
     json_t *out = hw_import_cwagent(src, &im);
     assert_non_null(out);
     assert_int_equal(im.err.n, 0);
@@ -239,29 +190,7 @@ static void test_shared_samples(void **state)
         "aws_drop_origin_linux.json",       "aws_delta_config_linux.json",
         "cwtest_all_infra_config.json",     "awsdocs_complete_linux_example.json",
         "guardian_cdk_playground.json",     "chadgeary_cloudwatch_and_ssm.json"};
-    char dir[512];
-    snprintf(dir, sizeof(dir), "%s/../../../shared/import-samples/cwagent", HW_FIXTURES);
-    if (access(dir, R_OK) != 0) {
-        print_message("# SKIP ../shared/import-samples is missing\n");
-        skip();
-    }
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        char path[700];
-        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-        json_t *src = json_load_file(path, 0, NULL);
-        assert_non_null(src);
-        struct hw_import im;
-        hw_import_init(&im);
-        json_t *out = hw_import_cwagent(src, &im);
-        if (!out) {
-            print_message("%s: %s\n", files[i], im.err.n ? im.err.v[0] : "?");
-        }
-        assert_non_null(out);
-        assert_checks(out);
-        json_decref(out);
-        json_decref(src);
-        hw_import_free(&im);
-    }
+    convert_samples("cwagent", files, sizeof(files) / sizeof(files[0]), hw_import_cwagent, NULL);
 }
 
 int main(void)

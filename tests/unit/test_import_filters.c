@@ -2,51 +2,7 @@
  * with field values and dimensions, an unsupported pattern, unmapped log groups. */
 #include "test_util.h"
 
-#include <jansson.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "agent/cli/import.h"
-#include "config.h"
-#include "diag.h"
-
-static json_t *load_fixture(const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/import/%s", HW_FIXTURES, name);
-    json_t *j = json_load_file(path, 0, NULL);
-    assert_non_null(j);
-    return j;
-}
-
-static int has_msg(const struct hw_import_msgs *m, const char *prefix, const char *needle)
-{
-    for (size_t i = 0; i < m->n; i++) {
-        if (m->v[i] && strncmp(m->v[i], prefix, strlen(prefix)) == 0 &&
-            (!needle || strstr(m->v[i], needle))) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static void assert_checks(const json_t *cfg)
-{
-    char *text = json_dumps(cfg, 0);
-    assert_non_null(text);
-    struct hw_diag d;
-    hw_diag_init(&d, "imported");
-    struct hw_config *c = hw_config_parse(text, strlen(text), "imported", &d);
-    for (size_t i = 0; i < d.n; i++) {
-        print_message("%s\n", d.msgs[i]);
-    }
-    assert_non_null(c);
-    hw_config_free(c);
-    hw_diag_free(&d);
-    free(text);
-}
+#include "import_harness.h"
 
 static const json_t *source(const json_t *cfg, size_t i)
 {
@@ -69,7 +25,7 @@ static void test_fsfo_pair_is_one_gauge(void **state)
     json_t *src = load_fixture("fsfo_metric_filters.json");
     const struct hw_import_path paths[] = {{"/oracle/fsfo/observer", "/u01/observer/*.log"}};
     struct hw_import im;
-    hw_import_init(&im);
+    hw_import_init(&im, SRC);
     json_t *out = hw_import_filters(src, paths, 1, &im);
     assert_non_null(out);
     assert_int_equal(im.warn.n, 0);
@@ -103,7 +59,7 @@ static void test_json_delimited_and_unsupported(void **state)
                                            {"/web/access", "/var/log/nginx/access.log"},
                                            {"/web/access", "/var/log/nginx/access.log.1"}};
     struct hw_import im;
-    hw_import_init(&im);
+    hw_import_init(&im, SRC);
     json_t *out = hw_import_filters(src, paths, 3, &im);
     assert_non_null(out);
     /* JSON pattern, $. value: a counter summing the field, as the metric filter's Sum */
@@ -148,7 +104,7 @@ static void test_names_dimensions_and_errors(void **state)
     (void)state;
     const struct hw_import_path any[] = {{"*", "/var/log/app.log"}};
     struct hw_import im;
-    hw_import_init(&im);
+    hw_import_init(&im, SRC);
     json_t *src = json_loads(
         "{\"metricFilters\": [{\"filterName\": \"n\", \"filterPattern\": \"[a, b]\","
         " \"metricTransformations\": [{\"metricName\": \"404 Count\", \"metricNamespace\": \"X\","
@@ -169,20 +125,34 @@ static void test_names_dimensions_and_errors(void **state)
     json_decref(src);
     hw_import_free(&im);
     src = json_loads("{\"metricFilters\": [{\"filterName\": \"x\"}]}", 0, NULL);
-    hw_import_init(&im);
+    hw_import_init(&im, SRC);
     assert_null(hw_import_filters(src, any, 1, &im));
     assert_true(has_msg(&im.err, "metricFilters[0]: ", "filterPattern"));
     json_decref(src);
     hw_import_free(&im);
     src = json_loads("{\"filters\": []}", 0, NULL);
-    hw_import_init(&im);
+    hw_import_init(&im, SRC);
     assert_null(hw_import_filters(src, any, 1, &im));
     assert_true(has_msg(&im.err, "metricFilters: ", "describe-metric-filters"));
     json_decref(src);
     hw_import_free(&im);
 }
 
-/* The 30 real filters of ../shared/import-samples/metric-filters: imported or reported. */
+static const struct hw_import_path any_group[] = {{"*", "/var/log/app.log"}};
+
+static json_t *convert_any(const json_t *src, struct hw_import *im)
+{
+    return hw_import_filters(src, any_group, 1, im);
+}
+
+/* Each of them compiles: nothing was left out. */
+static void all_imported(const json_t *src, const json_t *out)
+{
+    size_t nf = json_array_size(json_object_get(source(out, 0), "filters"));
+    assert_int_equal(nf, json_array_size(json_object_get(src, "metricFilters")));
+}
+
+/* Real filters of ../shared/import-samples/metric-filters (CIS benchmarks, docs, Terraform). */
 static void test_shared_samples(void **state)
 {
     (void)state;
@@ -191,30 +161,8 @@ static void test_shared_samples(void **state)
         "awsdocs_logs_listing_http404_output.json", "burkitt_lambda_report_duration.json",
         "ansible_box_free_storage.json", "moj_iap_pdf_sizes.json",
         "tf_provider_docs_empty_pattern.json", "kltn_admin_access.json"};
-    char dir[512];
-    snprintf(dir, sizeof(dir), "%s/../../../shared/import-samples/metric-filters", HW_FIXTURES);
-    if (access(dir, R_OK) != 0) {
-        print_message("# SKIP ../shared/import-samples is missing\n");
-        skip();
-    }
-    const struct hw_import_path any[] = {{"*", "/var/log/app.log"}};
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        char path[700];
-        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-        json_t *src = json_load_file(path, 0, NULL);
-        assert_non_null(src);
-        struct hw_import im;
-        hw_import_init(&im);
-        json_t *out = hw_import_filters(src, any, 1, &im);
-        assert_non_null(out);
-        /* each of them compiles: nothing was left out */
-        size_t nf = json_array_size(json_object_get(source(out, 0), "filters"));
-        assert_int_equal(nf, json_array_size(json_object_get(src, "metricFilters")));
-        assert_checks(out);
-        json_decref(out);
-        json_decref(src);
-        hw_import_free(&im);
-    }
+    convert_samples("metric-filters", files, sizeof(files) / sizeof(files[0]), convert_any,
+                    all_imported);
 }
 
 int main(void)
