@@ -29,7 +29,7 @@ const struct hw_opt binding_opts[] = {
     {.key = "value", .type = HW_OPT_SCALAR, .offset = offsetof(struct binding_conf, value),
      .help = "constant, or $field / $.json.path / regex group (default: group \"value\", else 1)"},
     {.key = "labels", .type = HW_OPT_STRLIST, .offset = offsetof(struct binding_conf, labels),
-     .help = "regex groups or pattern fields turned into labels"},
+     .help = "regex groups or pattern fields turned into labels (Name=source names one)"},
     {.key = "buckets", .type = HW_OPT_DBLLIST, .offset = offsetof(struct binding_conf, buckets),
      .help = "histogram bucket upper bounds, ascending"},
     {.key = "unit", .type = HW_OPT_STRING, .def = "None",
