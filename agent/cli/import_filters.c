@@ -80,14 +80,17 @@ static size_t mf_read_filter(const json_t *f, size_t i, struct mf_xform *x, size
     return n;
 }
 
+/* The --path group that holds g's events: its own, else "*". */
 static const char *mf_glob_group(const struct hw_import_path *paths, size_t np, const char *g)
 {
+    const char *any = NULL;
     for (size_t i = 0; i < np; i++) {
-        if ((g && strcmp(paths[i].group, g) == 0) || strcmp(paths[i].group, "*") == 0) {
+        if (g && strcmp(paths[i].group, g) == 0) {
             return paths[i].group;
         }
+        any = !any && strcmp(paths[i].group, "*") == 0 ? paths[i].group : any;
     }
-    return NULL;
+    return any;
 }
 
 /* A CloudWatch metric name hostwatch cannot take as it is ("404Count", "PDF Sizes") gets the

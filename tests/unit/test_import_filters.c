@@ -55,12 +55,14 @@ static void test_json_delimited_and_unsupported(void **state)
 {
     (void)state;
     json_t *src = load_fixture("json_and_delimited_filters.json");
-    const struct hw_import_path paths[] = {{"/app/checkout", "/var/log/checkout.log"},
+    /* "*" first: a group's own --path still wins */
+    const struct hw_import_path paths[] = {{"*", "/var/log/other.log"},
+                                           {"/app/checkout", "/var/log/checkout.log"},
                                            {"/web/access", "/var/log/nginx/access.log"},
                                            {"/web/access", "/var/log/nginx/access.log.1"}};
     struct hw_import im;
     hw_import_init(&im, SRC);
-    json_t *out = hw_import_filters(src, paths, 3, &im);
+    json_t *out = hw_import_filters(src, paths, 4, &im);
     assert_non_null(out);
     /* JSON pattern, $. value: a counter summing the field, as the metric filter's Sum */
     const json_t *f = filter(out, 0, 0);
@@ -82,16 +84,29 @@ static void test_json_delimited_and_unsupported(void **state)
     assert_null(json_object_get(f, "unit"));
     assert_int_equal(json_array_size(json_object_get(source(out, 1), "filters")), 2);
     assert_int_equal(json_array_size(json_object_get(json_object_get(out, "collectors"),
-                                                     "logs")), 2);
+                                                     "logs")), 3);
     /* three App filters against one Web: App is the exporter's, Web is reported */
     const json_t *cw = json_object_get(json_object_get(out, "exporters"), "cloudwatch");
     assert_string_equal(str(cw, "namespace"), "App");
     assert_true(has_msg(&im.warn, "metricFilters[2].metricTransformations[0]: ", "\"Web\""));
     assert_true(has_msg(&im.warn, "metricFilters[3].metricTransformations[0]: ",
                         "filter \"broken\": pattern not supported: column 11"));
+    /* /not/mapped falls to "*": a third source */
+    const json_t *other = source(out, 2);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(other, "paths"), 0)),
+                        "/var/log/other.log");
+    assert_string_equal(str(json_array_get(json_object_get(other, "filters"), 0), "metric"),
+                        "Warnings");
+    assert_true(has_msg(&im.warn, "metricFilters[0].metricTransformations[0]: ", "Sum"));
+    assert_int_equal(im.warn.n, 4);
+    json_decref(out);
+    hw_import_free(&im);
+    /* without "*", the unmapped group is reported */
+    hw_import_init(&im, SRC);
+    out = hw_import_filters(src, paths + 1, 3, &im);
+    assert_non_null(out);
     assert_true(has_msg(&im.warn, "metricFilters[4].metricTransformations[0]: ",
                         "no --path for log group \"/not/mapped\""));
-    assert_true(has_msg(&im.warn, "metricFilters[0].metricTransformations[0]: ", "Sum"));
     assert_int_equal(im.warn.n, 5);
     assert_checks(out);
     json_decref(out);
