@@ -347,12 +347,8 @@ static void cwa_disk_key(struct cwa *c, const char *k, const json_t *v, const ch
         json_object_set_new(disk, "mounts", strlist_copy(c, v, p));
     } else if (strcmp(k, "ignore_file_system_types") == 0) {
         json_object_set_new(disk, "ignore_fs_types", strlist_copy(c, v, p));
-    } else if (strcmp(k, "drop_device") == 0) {
-        if (json_is_true(v)) {
-            hw_import_warn(c->im, p, "not supported: disk metrics keep the device dimension "
-                                     "(path, device, fstype), so alarms on path and fstype "
-                                     "alone must add device");
-        }
+    } else if (strcmp(k, "drop_device") == 0 && json_is_boolean(v)) {
+        json_object_set_new(disk, "drop_device", json_boolean(json_is_true(v)));
     } else if (!cwa_common_key(c, 1, k, v, p)) {
         hw_import_warn(c->im, p, "ignored: not a disk key hostwatch knows");
     }
