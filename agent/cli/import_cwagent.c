@@ -33,6 +33,9 @@ static const struct cwa_field diskio_fields[] = {
     {"diskio_io_time", "Milliseconds"}, {"diskio_iops_in_progress", "Count"},
     {NULL, NULL}};
 
+static const struct cwa_field swap_fields[] = {
+    {"swap_used_percent", "Percent"}, {"swap_used", "Bytes"}, {"swap_free", "Bytes"}, {NULL, NULL}};
+
 /* The plugins hostwatch has no collector for, and what a user gets instead. */
 static const struct {
     const char *name, *instead;
@@ -50,8 +53,6 @@ static const struct {
     {"jmx", "no JMX metrics are collected"},
     {"prometheus", "no Prometheus targets are scraped"},
     {"otlp", "no OTLP receiver is started"},
-    {"swap", "no swap metrics are collected (node_exporter's meminfo SwapTotal/SwapFree are on "
-             "the Prometheus side as node_memory_Swap*_bytes)"},
 };
 
 struct cwa {
@@ -60,8 +61,8 @@ struct cwa {
     long interval;                           /* agent.metrics_collection_interval, s */
     int omit_host;                           /* agent.omit_hostname */
     int has_dims;                            /* metrics.append_dimensions named some */
-    long iv[3];   /* mem, disk, diskio: their own interval (s), 0 when they name none */
-    int seen[3];  /* the plugin is configured */
+    long iv[4];   /* mem, disk, diskio, swap: their own interval (s), 0 when they name none */
+    int seen[4];  /* the plugin is configured */
 };
 
 static char *pjoin(char *buf, size_t len, const char *base, const char *key)
@@ -338,6 +339,15 @@ static void cwa_mem_key(struct cwa *c, const char *k, const json_t *v, const cha
     }
 }
 
+static void cwa_swap_key(struct cwa *c, const char *k, const json_t *v, const char *p)
+{
+    if (strcmp(k, "measurement") == 0) {
+        cwa_measurements(c, "swap", swap_fields, v, p);
+    } else if (!cwa_common_key(c, 3, k, v, p)) {
+        hw_import_warn(c->im, p, "ignored: not a swap key hostwatch knows");
+    }
+}
+
 static void cwa_disk_key(struct cwa *c, const char *k, const json_t *v, const char *p)
 {
     json_t *disk = obj_child(c->collectors, "disk");
@@ -369,13 +379,13 @@ static void cwa_diskio_key(struct cwa *c, const char *k, const json_t *v, const 
 /* mem, disk and diskio map onto the memory and disk collectors; every other plugin is named. */
 static void cwa_collected_key(struct cwa *c, const char *k, const json_t *v, const char *p)
 {
-    if (strcmp(k, "mem") == 0) {
+    if (strcmp(k, "mem") == 0 || strcmp(k, "swap") == 0) {
         json_t *mem = obj_child(c->collectors, "memory");
         /* the agent's formula and the host's figures, so migrated alarms see the same numbers */
         json_object_set_new(mem, "used", json_string("cloudwatch-agent"));
         json_object_set_new(mem, "scope", json_string("host"));
-        c->seen[0] = 1;
-        cwa_each(c, v, p, cwa_mem_key);
+        c->seen[k[0] == 's' ? 3 : 0] = 1;
+        cwa_each(c, v, p, k[0] == 's' ? cwa_swap_key : cwa_mem_key);
     } else if (strcmp(k, "disk") == 0) {
         (void)obj_child(c->collectors, "disk");
         c->seen[1] = 1;
@@ -493,31 +503,35 @@ static void cwa_logs(struct cwa *c, const json_t *logs)
     json_decref(sources);
 }
 
+/* Two plugins read by one collector (mem and swap, disk and diskio): the shorter interval. */
+static void cwa_shared_interval(struct cwa *c, const char *coll, const char *a, const char *b,
+                                long ia, long ib, int seen_a, int seen_b)
+{
+    long iv = seen_a ? ia : ib;
+    if (seen_a && seen_b && ia != ib) {
+        char p[64];
+        iv = ia < ib ? ia : ib;
+        snprintf(p, sizeof(p), "metrics.metrics_collected.%s", b);
+        hw_import_warn(c->im, p, "%s every %lds and %s every %lds: they share the %s collector, "
+                                 "which runs every %lds", a, ia, b, ib, coll, iv);
+    }
+    if ((seen_a || seen_b) && iv != c->interval) {
+        json_object_set_new(json_object_get(c->collectors, coll), "interval", cwa_duration(iv));
+    }
+}
+
 /* The plugins' intervals onto the collectors (disk and diskio share one) and the storage
  * resolution: the agent stores what it collects more often than once a minute at 1 s. */
 static void cwa_intervals(struct cwa *c)
 {
-    long eff[3], shortest = 0, longest = 0;
-    for (int i = 0; i < 3; i++) {
+    long eff[4], shortest = 0, longest = 0;
+    for (int i = 0; i < 4; i++) {
         eff[i] = c->iv[i] ? c->iv[i] : c->interval;
         shortest = c->seen[i] && (!shortest || eff[i] < shortest) ? eff[i] : shortest;
         longest = c->seen[i] && eff[i] > longest ? eff[i] : longest;
     }
-    if (c->seen[0] && eff[0] != c->interval) {
-        json_object_set_new(json_object_get(c->collectors, "memory"), "interval",
-                            cwa_duration(eff[0]));
-    }
-    long disk = c->seen[1] ? eff[1] : eff[2];
-    if (c->seen[1] && c->seen[2] && eff[1] != eff[2]) {
-        disk = eff[1] < eff[2] ? eff[1] : eff[2];
-        hw_import_warn(c->im, "metrics.metrics_collected.diskio",
-                       "disk every %lds and diskio every %lds: they share the disk collector, "
-                       "which runs every %lds", eff[1], eff[2], disk);
-    }
-    if ((c->seen[1] || c->seen[2]) && disk != c->interval) {
-        json_object_set_new(json_object_get(c->collectors, "disk"), "interval",
-                            cwa_duration(disk));
-    }
+    cwa_shared_interval(c, "memory", "mem", "swap", eff[0], eff[3], c->seen[0], c->seen[3]);
+    cwa_shared_interval(c, "disk", "disk", "diskio", eff[1], eff[2], c->seen[1], c->seen[2]);
     if (shortest > 0 && shortest < 60) {
         json_object_set_new(c->cw, "storage_resolution", json_integer(1));
         if (longest >= 60) {

@@ -68,7 +68,8 @@ def main():
         with open(out) as f:
             cfg = json.load(f)
         t.eq(cfg["exporters"]["cloudwatch"]["metrics"],
-             ["mem_used_percent", "mem_available", "disk_used_percent", "disk_inodes_free"],
+             ["mem_used_percent", "mem_available", "swap_used_percent", "disk_used_percent",
+              "disk_inodes_free"],
              "cwagent: the exporter sends the measurements named")
         cfg["agent"].update({"procfs": proc, "rootfs": root})
         with open(out, "w") as f:
@@ -86,13 +87,18 @@ def main():
         # the same metric and is sent once
         want = sorted([("disk_inodes_free", disk), ("disk_inodes_free", ()),
                        ("disk_used_percent", disk), ("disk_used_percent", ()),
-                       ("mem_available", ()), ("mem_used_percent", ())])
+                       ("mem_available", ()), ("mem_used_percent", ()),
+                       ("swap_used_percent", ())])
         t.eq(got, want, "cwagent: names, the mount's dimensions without device, the [] roll-up",
              r.stdout)
         units = {x["name"]: x["m"].get("Unit") for x in b[0]["datums"]}
         t.eq(units, {"disk_inodes_free": "Count", "disk_used_percent": "Percent",
-                     "mem_available": "Bytes", "mem_used_percent": "Percent"},
+                     "mem_available": "Bytes", "mem_used_percent": "Percent",
+                     "swap_used_percent": "Percent"},
              "cwagent: the agent's units")
+        swap = [x["m"].get("StatisticValues.Maximum") for x in b[0]["datums"]
+                if x["name"] == "swap_used_percent"]
+        t.eq(swap, ["0"], "cwagent: swap_used_percent of the fixture (no swap in use)")
 
     def test_cwagent_errors(t):
         bad = os.path.join(d, "bad.json")
@@ -119,7 +125,7 @@ def main():
         warns = [l for l in r.stderr.splitlines() if ": warning: " in l]
         t.eq(len(warns), 14, "warnings: one per item", r.stderr)
         src = os.path.join(FIX, "import", "cwagent_every_key.json")
-        for path in ("metrics.metrics_collected.cpu", "metrics.metrics_collected.swap",
+        for path in ("metrics.metrics_collected.cpu", "metrics.metrics_collected.diskio",
                      "metrics.metrics_collected.frobnicator", "traces", "logs"):
             t.ok(any(w.startswith("%s: %s: warning: " % (src, path)) for w in warns),
                  "warnings: FILE: %s: warning: ..." % path, r.stderr)

@@ -46,7 +46,8 @@ static void test_every_key(void **state)
     json_t *want = json_loads("[\"mem_used_percent\", \"mem_available_percent\", \"mem_total\","
                               " \"mem_used\", \"disk_used_percent\", \"disk_inodes_free\","
                               " \"disk_free\", \"diskio_io_time\", \"diskio_reads\","
-                              " \"diskio_write_bytes\", \"diskio_iops_in_progress\"]", 0, NULL);
+                              " \"diskio_write_bytes\", \"diskio_iops_in_progress\","
+                              " \"swap_used_percent\"]", 0, NULL);
     assert_true(json_equal(json_object_get(cw, "metrics"), want));
     json_decref(want);
     want = json_loads("{\"InstanceId\": \"${aws:InstanceId}\", \"AutoScalingGroupName\": "
@@ -76,7 +77,8 @@ static void test_every_key(void **state)
                             json_object_get(json_array_get(logs, 1), "paths"), 0)),
                         "/u01/app/oracle/observer/*.log");
     /* one warning per item, each naming its JSON path */
-    assert_true(has_msg(&im.warn, "metrics.metrics_collected.swap: ", NULL));
+    assert_true(has_msg(&im.warn, "metrics.metrics_collected.swap: ",
+                        "mem every 10s and swap every 30s: they share the memory collector"));
     assert_true(has_msg(&im.warn, "metrics.metrics_collected.cpu: ", "CPU"));
     assert_true(has_msg(&im.warn, "metrics.metrics_collected.frobnicator: ", NULL));
     assert_false(has_msg(&im.warn, "metrics.metrics_collected.disk.drop_device: ", NULL));
@@ -115,6 +117,28 @@ static void test_intervals_number_and_string(void **state)
     /* no disk plugin: the disk collector is off */
     const json_t *disk = json_object_get(json_object_get(out, "collectors"), "disk");
     assert_true(json_is_false(json_object_get(disk, "enabled")));
+    assert_checks(out);
+    json_decref(out);
+    hw_import_free(&im);
+}
+
+static void test_swap_alone(void **state)
+{
+    (void)state;
+    struct hw_import im;
+    json_t *out = convert_text("{\"metrics\": {\"append_dimensions\": {\"InstanceId\":"
+                               " \"${aws:InstanceId}\"}, \"metrics_collected\": {\"swap\":"
+                               " {\"measurement\": [\"used_percent\", \"swap_free\","
+                               " \"swap_total\"]}}}}", &im);
+    assert_non_null(out);
+    assert_string_equal(sget(out, "collectors.memory.used"), "cloudwatch-agent");
+    const json_t *cw = json_object_get(json_object_get(out, "exporters"), "cloudwatch");
+    json_t *want = json_loads("[\"swap_used_percent\", \"swap_free\"]", 0, NULL);
+    assert_true(json_equal(json_object_get(cw, "metrics"), want));
+    json_decref(want);
+    assert_true(has_msg(&im.warn, "metrics.metrics_collected.swap.measurement[2]: ",
+                        "\"swap_total\" is not a metric"));
+    assert_int_equal(im.warn.n, 1);
     assert_checks(out);
     json_decref(out);
     hw_import_free(&im);
@@ -199,6 +223,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_key),
         cmocka_unit_test(test_intervals_number_and_string),
+        cmocka_unit_test(test_swap_alone),
         cmocka_unit_test(test_invalid_values_are_errors),
         cmocka_unit_test(test_no_supported_metric_disables_exporter),
         cmocka_unit_test(test_host_dimension_and_escaped_placeholders),
