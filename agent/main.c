@@ -25,6 +25,8 @@ static int cmd_check(const char *file)
     if (!cfg) {
         hw_agent_print_diag(&d);
         rc = 1;
+    } else if (hw_cost_check_config(file) != 0) {
+        rc = 1;
     } else {
         printf("%s: OK (%zu collectors, %zu exporters)\n", file, cfg->ncollectors,
                cfg->nexporters);

@@ -189,19 +189,53 @@ static int64_t snapshot_ms(const struct hw_agent *a)
     return ms;
 }
 
+/* The cost.prices section of a config over p; 0 when absent or valid, else -1 with err set. */
+static int config_prices(const char *config, struct hw_prices *p, char *err, size_t errlen)
+{
+    json_t *root = json_load_file(config, 0, NULL);
+    const json_t *inconf = json_object_get(root, "cost");
+    int rc = 0;
+    if (inconf) {
+        char where[300];
+        snprintf(where, sizeof(where), "%s: cost", config);
+        if (!json_is_object(inconf)) {
+            snprintf(err, errlen, "%s: expected an object", where);
+            rc = -1;
+        }
+        const char *k;
+        const json_t *v;
+        json_object_foreach((json_t *)inconf, k, v)
+        {
+            if (strcmp(k, "prices") != 0) {
+                snprintf(err, errlen, "%s: %s: unknown key (did you mean \"prices\"?)", where, k);
+                rc = -1;
+            }
+        }
+        snprintf(where, sizeof(where), "%s: cost.prices", config);
+        const json_t *pr = json_object_get(inconf, "prices");
+        rc = rc == 0 && pr ? hw_prices_apply(p, pr, where, err, errlen) : rc;
+    }
+    json_decref(root);
+    return rc;
+}
+
+int hw_cost_check_config(const char *config)
+{
+    struct hw_prices p;
+    char err[512] = "";
+    hw_prices_default(&p);
+    if (config_prices(config, &p, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
 static int load_prices(const char *config, const char *file, struct hw_prices *p)
 {
     char err[512] = "";
     hw_prices_default(p);
-    json_t *root = json_load_file(config, 0, NULL);
-    const json_t *inconf = json_object_get(json_object_get(root, "cost"), "prices");
-    int rc = 0;
-    if (inconf) {
-        char where[300];
-        snprintf(where, sizeof(where), "%s: cost.prices", config);
-        rc = hw_prices_apply(p, inconf, where, err, sizeof(err));
-    }
-    json_decref(root);
+    int rc = config_prices(config, p, err, sizeof(err));
     if (rc == 0 && file) {
         json_error_t je;
         json_t *j = json_load_file(file, 0, &je);

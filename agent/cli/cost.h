@@ -77,5 +77,7 @@ void hw_cost_total(const struct hw_cost_line *l, size_t n, const struct hw_price
                    struct hw_cost_total *t);
 
 int hw_cost_run(const char *config, const char *prices_file, int json, FILE *out);
+/* `check`: the config's cost.prices section, if any, is a valid price table (errors printed). */
+int hw_cost_check_config(const char *config);
 
 #endif

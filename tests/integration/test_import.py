@@ -259,6 +259,29 @@ def main():
         t.ok("custom metrics" in r.stdout and "PutMetricData requests" in r.stdout and
              "read 2026-12-04" in r.stdout, "table: printed with the price table's date",
              r.stdout)
+        with open(cfg) as f:
+            doc = json.load(f)
+        doc["cost"] = {"prices": {"requests_per_1000": 0.5, "region": "eu-west-1"}}
+        with open(cfg, "w") as f:
+            json.dump(doc, f)
+        r = run_bin(["check", "--cost", "-c", cfg, "--format", "json"])
+        j = json.loads(r.stdout) if r.returncode == 0 else {}
+        t.ok(j and abs(j["total"]["usd_month"]["requests"] - 87.6) < 1e-6 and
+             j["prices"]["region"] == "eu-west-1", "prices: cost.prices in the config", r.stdout)
+        r = run_bin(["check", "--cost", "-c", cfg, "--prices", prices, "--format", "json"])
+        j = json.loads(r.stdout) if r.returncode == 0 else {}
+        t.ok(j and abs(j["total"]["usd_month"]["requests"] - 175.2) < 1e-6,
+             "prices: --prices wins over the config", r.stdout)
+        doc["cost"] = {"prices": {"metrics_tiers": [{"up_to": 10}]}}
+        with open(cfg, "w") as f:
+            json.dump(doc, f)
+        r = run_bin(["check", "-c", cfg])
+        t.eq(r.returncode, 1, "prices: check rejects a bad cost.prices")
+        t.ok(r.stderr.startswith(cfg + ": cost.prices: metrics_tiers"), "prices: FILE: json.path",
+             r.stderr)
+        del doc["cost"]
+        with open(cfg, "w") as f:
+            json.dump(doc, f)
         with open(prices, "w") as f:
             json.dump({"requests_per_1000": "free"}, f)
         r = run_bin(["check", "--cost", "-c", cfg, "--prices", prices])
