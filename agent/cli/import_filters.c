@@ -51,10 +51,10 @@ static size_t mf_read_filter(const json_t *f, size_t i, struct mf_xform *x, size
     const json_t *mt;
     json_array_foreach(mts, j, mt)
     {
-        struct mf_xform *t = &x[n];
         if (n == room) {
             break;
         }
+        struct mf_xform *t = &x[n];
         memset(t, 0, sizeof(*t));
         char kp[128];
         hw_path_idx(t->path, sizeof(t->path),
@@ -111,24 +111,40 @@ static void mf_metric_name(const struct mf_xform *t, char *out, size_t len, stru
     }
 }
 
-/* dimensions {"EventType": "$eventtype"} -> labels ["EventType=$eventtype"], each checked
- * against the fields the pattern defines. */
-static json_t *mf_labels(const struct mf_xform *t, const struct cwp *cwp, struct hw_import *im)
+/* What CloudWatch accepts as a metricValue or dimension: a field the pattern defines, any
+ * JSON selector of a JSON pattern, or a field position ("$7") of a delimited one. */
+static int mf_field_ok(const struct cwp *cwp, const char *src)
 {
     const char *names[CWP_MAX_FIELDS];
     size_t nn = cwp_field_names(cwp, names, CWP_MAX_FIELDS);
+    if (src[0] != '$') {
+        return 0;
+    }
+    if ((cwp_kind(cwp) == CWP_JSON && src[1] == '.') ||
+        (cwp_kind(cwp) == CWP_DELIMITED && src[1] && strspn(src + 1, "0123456789") ==
+                                                          strlen(src + 1))) {
+        return 1;
+    }
+    for (size_t i = 0; i < nn; i++) {
+        if (strcmp(names[i], src) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* dimensions {"EventType": "$eventtype"} -> labels ["EventType=$eventtype"]; NULL (reported)
+ * when one names nothing the pattern extracts. */
+static json_t *mf_labels(const struct mf_xform *t, const struct cwp *cwp, struct hw_import *im)
+{
     json_t *labels = json_array();
     const char *k;
     const json_t *v;
     json_object_foreach((json_t *)t->dims, k, v)
     {
         const char *src = json_is_string(v) ? json_string_value(v) : "";
-        int found = 0;
-        for (size_t i = 0; i < nn; i++) {
-            found |= strcmp(names[i], src) == 0;
-        }
         char buf[300];
-        if (src[0] != '$' || !found) {
+        if (!mf_field_ok(cwp, src)) {
             hw_import_warn(im, t->path, "filter \"%s\": dimension %s = \"%s\" is not a field "
                                         "of its pattern: not imported", t->filter, k, src);
             json_decref(labels);
@@ -165,6 +181,12 @@ static json_t *mf_filter(const struct mf_xform *x, size_t n, const struct mf_xfo
     if (!cwp) {
         hw_import_warn(im, t->path, "filter \"%s\": pattern not supported: column %zu: %s: not "
                                     "imported", t->filter, col, err);
+        return NULL;
+    }
+    if (!t->is_const && !mf_field_ok(cwp, t->value)) {
+        hw_import_warn(im, t->path, "filter \"%s\": value \"%s\" is not a field of its pattern: "
+                                    "not imported", t->filter, t->value);
+        cwp_free(cwp);
         return NULL;
     }
     char metric[256];

@@ -126,7 +126,16 @@ static void test_names_dimensions_and_errors(void **state)
         " \"metricValue\": \"1\", \"defaultValue\": 5.0}]},"
         " {\"filterName\": \"d\", \"filterPattern\": \"[a, b]\", \"metricTransformations\":"
         " [{\"metricName\": \"M\", \"metricNamespace\": \"X\", \"metricValue\": \"1\","
-        " \"dimensions\": {\"EventType\": \"$eventtype\"}}]}]}", 0, NULL);
+        " \"dimensions\": {\"EventType\": \"$eventtype\"}}]},"
+        " {\"filterName\": \"v\", \"filterPattern\": \"[a, b]\", \"metricTransformations\":"
+        " [{\"metricName\": \"V\", \"metricNamespace\": \"X\", \"metricValue\": \"$c\"}]},"
+        " {\"filterName\": \"pos\", \"filterPattern\": \"[a, ...]\", \"metricTransformations\":"
+        " [{\"metricName\": \"P\", \"metricNamespace\": \"X\", \"metricValue\": \"$3\","
+        " \"dimensions\": {\"A\": \"$a\"}}]},"
+        " {\"filterName\": \"j\", \"filterPattern\": \"{ $.level = \\\"ERROR\\\" }\","
+        " \"metricTransformations\": [{\"metricName\": \"J\", \"metricNamespace\": \"X\","
+        " \"metricValue\": \"$.latency\", \"dimensions\": {\"Svc\": \"$.svc.name\"}}]}]}",
+        0, NULL);
     json_t *out = hw_import_filters(src, any, 1, &im);
     assert_non_null(out);
     assert_string_equal(str(filter(out, 0, 0), "metric"), "_404_Count");
@@ -135,7 +144,17 @@ static void test_names_dimensions_and_errors(void **state)
                         "defaultValue 5"));
     assert_true(has_msg(&im.warn, "metricFilters[1].metricTransformations[0]: ",
                         "$eventtype\" is not a field"));
-    assert_null(filter(out, 0, 1));
+    assert_true(has_msg(&im.warn, "metricFilters[2].metricTransformations[0]: ",
+                        "value \"$c\" is not a field"));
+    /* a delimited field position and any JSON selector are what CloudWatch accepts too */
+    assert_string_equal(str(filter(out, 0, 1), "metric"), "P");
+    assert_string_equal(str(filter(out, 0, 1), "value"), "$3");
+    assert_string_equal(str(filter(out, 0, 2), "metric"), "J");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(filter(out, 0, 2),
+                                                                         "labels"), 0)),
+                        "Svc=$.svc.name");
+    assert_null(filter(out, 0, 3));
+    assert_checks(out);
     json_decref(out);
     json_decref(src);
     hw_import_free(&im);
