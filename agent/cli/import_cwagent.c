@@ -467,11 +467,35 @@ static void cwa_metrics_key(struct cwa *c, const char *k, const json_t *v, const
 }
 
 /* logs: the files become log sources (no filters); shipping events is not hostwatch's job. */
+/* What the logs section collects besides files: each named, since none of it is imported. */
+static void cwa_logs_other(struct cwa *c, const json_t *logs)
+{
+    const char *k;
+    const json_t *v;
+    char p[300];
+    json_object_foreach(json_object_get(logs, "logs_collected"), k, v)
+    {
+        if (strcmp(k, "files") != 0) {
+            hw_import_warn(c->im, pjoin(p, sizeof(p), "logs.logs_collected", k),
+                           "not supported: hostwatch reads log files only");
+        }
+    }
+    if (json_object_get(logs, "metrics_collected")) {
+        hw_import_warn(c->im, "logs.metrics_collected",
+                       "not supported: hostwatch receives no EMF or Prometheus data from "
+                       "applications (exporters.emf writes EMF of its own metrics)");
+    }
+}
+
 static void cwa_logs(struct cwa *c, const json_t *logs)
 {
     hw_import_warn(c->im, "logs", "log events are not shipped to CloudWatch Logs: each "
                                   "collect_list file_path becomes a log source for filters "
                                   "(import metric-filters adds them)");
+    if (expect_object(c, logs, "logs") != 0) {
+        return;
+    }
+    cwa_logs_other(c, logs);
     const json_t *files = json_object_get(json_object_get(logs, "logs_collected"), "files");
     const json_t *list = json_object_get(files, "collect_list");
     size_t i;

@@ -123,7 +123,7 @@ def main():
         r, out = imported("cloudwatch-agent", os.path.join(FIX, "import", "cwagent_every_key.json"))
         t.eq(r.returncode, 0, "warnings: exit 0 with warnings", r.stderr)
         warns = [l for l in r.stderr.splitlines() if ": warning: " in l]
-        t.eq(len(warns), 14, "warnings: one per item", r.stderr)
+        t.eq(len(warns), 16, "warnings: one per item", r.stderr)
         src = os.path.join(FIX, "import", "cwagent_every_key.json")
         for path in ("metrics.metrics_collected.cpu", "metrics.metrics_collected.diskio",
                      "metrics.metrics_collected.frobnicator", "traces", "logs"):

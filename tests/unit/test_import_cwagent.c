@@ -96,7 +96,9 @@ static void test_every_key(void **state)
     assert_true(has_msg(&im.warn, "logs.logs_collected.files.collect_list[1].filters: ", NULL));
     assert_true(has_msg(&im.warn, "traces: ", NULL));
     assert_true(has_msg(&im.warn, "agent.logfile: ", NULL));
-    assert_int_equal(im.warn.n, 14);
+    assert_true(has_msg(&im.warn, "logs.logs_collected.journald: ", "log files only"));
+    assert_true(has_msg(&im.warn, "logs.metrics_collected: ", "EMF"));
+    assert_int_equal(im.warn.n, 16);
     assert_checks(out);
     json_decref(out);
     json_decref(src);
