@@ -41,17 +41,18 @@ static size_t cost_sinks(const struct hw_agent *a, struct cost_sink *s)
         memset(x, 0, sizeof(*x));
         if (ic->exp == &hw_exporter_cloudwatch) {
             const struct cw_conf *c = ic->conf;
-            x->opts = (struct hw_cost_sink){&c->metrics, &c->dimensions,
-                                            c->aggregation_dimensions,
+            x->opts = (struct hw_cost_sink){&c->metrics, &c->dimensions, c->aggregation_dimensions,
                                             (int)c->storage_resolution};
-            x->line = (struct hw_cost_line){.exporter = ic->name, .ns = c->namespace_,
+            x->line = (struct hw_cost_line){.exporter = ic->name,
+                                            .ns = c->namespace_,
                                             .flush_s = (double)c->flush_interval_ns / 1e9};
             x->proto = c->protocol;
         } else if (ic->exp == &hw_exporter_emf) {
             const struct emf_conf *c = ic->conf;
             x->opts = (struct hw_cost_sink){&c->metrics, &c->dimensions, NULL,
                                             (int)c->storage_resolution};
-            x->line = (struct hw_cost_line){.exporter = ic->name, .ns = c->namespace_,
+            x->line = (struct hw_cost_line){.exporter = ic->name,
+                                            .ns = c->namespace_,
                                             .flush_s = (double)c->flush_interval_ns / 1e9};
             x->emf = 1;
         } else {
@@ -253,32 +254,31 @@ static int load_prices(const char *config, const char *file, struct hw_prices *p
     return rc;
 }
 
-static json_t *cost_json(const char *config, const struct hw_prices *p,
-                         const struct cost_sink *s, size_t n, const struct hw_cost_total *t)
+static json_t *cost_json(const char *config, const struct hw_prices *p, const struct cost_sink *s,
+                         size_t n, const struct hw_cost_total *t)
 {
     json_t *ex = json_array();
     for (size_t i = 0; i < n; i++) {
         const struct hw_cost_line *l = &s[i].line;
         json_t *by = json_object();
         for (size_t k = 0; k < s[i].nnames; k++) {
-            json_object_set_new(by, s[i].by_name[k].name, json_integer((json_int_t)s[i].by_name[k].n));
+            json_object_set_new(by, s[i].by_name[k].name,
+                                json_integer((json_int_t)s[i].by_name[k].n));
         }
         json_array_append_new(
             ex, json_pack("{s:s, s:s, s:f, s:i, s:I, s:I, s:I, s:f, s:f, s:o}", "exporter",
                           l->exporter, "namespace", l->ns, "flush_interval_s", l->flush_s,
                           "storage_resolution", l->high_res ? 1 : 60, "metrics",
                           (json_int_t)l->metrics, "metrics_max", (json_int_t)l->metrics_max,
-                          "requests_per_flush", (json_int_t)l->requests_per_flush,
-                          "requests_month", l->requests_month, "emf_bytes_month",
-                          l->bytes_month, "by_metric", by));
+                          "requests_per_flush", (json_int_t)l->requests_per_flush, "requests_month",
+                          l->requests_month, "emf_bytes_month", l->bytes_month, "by_metric", by));
     }
     return json_pack("{s:s, s:{s:s, s:s, s:s}, s:o, s:{s:I, s:f, s:f, s:{s:f, s:f, s:f, s:f}}}",
                      "config", config, "prices", "source", p->source, "read_on", p->read_on,
                      "region", p->region, "exporters", ex, "total", "metrics",
-                     (json_int_t)t->metrics, "requests_month", t->requests_month,
-                     "emf_bytes_month", t->bytes_month, "usd_month", "metrics", t->usd_metrics,
-                     "requests", t->usd_requests, "logs_ingestion", t->usd_logs, "total",
-                     t->usd_total);
+                     (json_int_t)t->metrics, "requests_month", t->requests_month, "emf_bytes_month",
+                     t->bytes_month, "usd_month", "metrics", t->usd_metrics, "requests",
+                     t->usd_requests, "logs_ingestion", t->usd_logs, "total", t->usd_total);
 }
 
 static void cost_table(FILE *out, const char *config, const struct hw_prices *p,
@@ -291,8 +291,8 @@ static void cost_table(FILE *out, const char *config, const struct hw_prices *p,
     for (size_t i = 0; i < n; i++) {
         const struct hw_cost_line *l = &s[i].line;
         fprintf(out, "%-12s %-16s %8zu %8zu %8zu %5.0fs %14.0f %14.0f%s\n", l->exporter, l->ns,
-                l->metrics, l->metrics_max, l->requests_per_flush, l->flush_s,
-                l->requests_month, l->bytes_month, l->high_res ? "  (high resolution)" : "");
+                l->metrics, l->metrics_max, l->requests_per_flush, l->flush_s, l->requests_month,
+                l->bytes_month, l->high_res ? "  (high resolution)" : "");
         for (size_t k = 0; k < s[i].nnames; k++) {
             fprintf(out, "  %-40s %6zu\n", s[i].by_name[k].name, s[i].by_name[k].n);
         }
@@ -308,8 +308,10 @@ static void cost_table(FILE *out, const char *config, const struct hw_prices *p,
                  "not subtracted.\n");
     for (size_t i = 0; i < n; i++) {
         if (s[i].line.high_res) {
-            fprintf(out, "%s stores at 1 s (high resolution): the same price per metric; "
-                         "alarms on them are high-resolution alarms.\n", s[i].line.exporter);
+            fprintf(out,
+                    "%s stores at 1 s (high resolution): the same price per metric; "
+                    "alarms on them are high-resolution alarms.\n",
+                    s[i].line.exporter);
         }
     }
 }
@@ -328,8 +330,10 @@ int hw_cost_run(const char *config, const char *prices_file, int json, FILE *out
     size_t n = cost_sinks(a, s);
     int rc = 1;
     if (n == 0) {
-        fprintf(stderr, "%s: no exporters.cloudwatch or exporters.emf: nothing reaches "
-                        "CloudWatch\n", config);
+        fprintf(stderr,
+                "%s: no exporters.cloudwatch or exporters.emf: nothing reaches "
+                "CloudWatch\n",
+                config);
     } else if (collect_and_observe(a, s, n) == 0 && collect_and_observe(a, s, n) == 0 &&
                cost_measure(a, s, n, snapshot_ms(a)) == 0) {
         struct hw_cost_line lines[COST_MAX_SINKS];

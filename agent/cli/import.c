@@ -18,9 +18,10 @@ struct import_args {
 
 static int import_usage(FILE *errf, const char *what, const char *arg)
 {
-    fprintf(errf, "hostwatch: import: %s%s%s\n"
-                  "usage: hostwatch import cloudwatch-agent FILE [-o OUT]\n"
-                  "       hostwatch import metric-filters FILE --path LOGGROUP=GLOB... [-o OUT]\n",
+    fprintf(errf,
+            "hostwatch: import: %s%s%s\n"
+            "usage: hostwatch import cloudwatch-agent FILE [-o OUT]\n"
+            "       hostwatch import metric-filters FILE --path LOGGROUP=GLOB... [-o OUT]\n",
             what, arg ? " " : "", arg ? arg : "");
     return 2;
 }

@@ -26,12 +26,15 @@ static const struct cwa_field disk_fields[] = {
     {"disk_total", "Bytes"},          {"disk_used", "Bytes"},
     {"disk_inodes_free", "Count"},    {"disk_inodes_total", "Count"},
     {"disk_inodes_used", "Count"},    {NULL, NULL}};
-static const struct cwa_field diskio_fields[] = {
-    {"diskio_reads", "Count"},          {"diskio_writes", "Count"},
-    {"diskio_read_bytes", "Bytes"},     {"diskio_write_bytes", "Bytes"},
-    {"diskio_read_time", "Milliseconds"}, {"diskio_write_time", "Milliseconds"},
-    {"diskio_io_time", "Milliseconds"}, {"diskio_iops_in_progress", "Count"},
-    {NULL, NULL}};
+static const struct cwa_field diskio_fields[] = {{"diskio_reads", "Count"},
+                                                 {"diskio_writes", "Count"},
+                                                 {"diskio_read_bytes", "Bytes"},
+                                                 {"diskio_write_bytes", "Bytes"},
+                                                 {"diskio_read_time", "Milliseconds"},
+                                                 {"diskio_write_time", "Milliseconds"},
+                                                 {"diskio_io_time", "Milliseconds"},
+                                                 {"diskio_iops_in_progress", "Count"},
+                                                 {NULL, NULL}};
 
 static const struct cwa_field swap_fields[] = {
     {"swap_used_percent", "Percent"}, {"swap_used", "Bytes"}, {"swap_free", "Bytes"}, {NULL, NULL}};
@@ -61,8 +64,8 @@ struct cwa {
     long interval;                           /* agent.metrics_collection_interval, s */
     int omit_host;                           /* agent.omit_hostname */
     int has_dims;                            /* metrics.append_dimensions named some */
-    long iv[4];   /* mem, disk, diskio, swap: their own interval (s), 0 when they name none */
-    int seen[4];  /* the plugin is configured */
+    long iv[4];  /* mem, disk, diskio, swap: their own interval (s), 0 when they name none */
+    int seen[4]; /* the plugin is configured */
 };
 
 static char *pjoin(char *buf, size_t len, const char *base, const char *key)
@@ -163,12 +166,14 @@ static void cwa_agent_key(struct cwa *c, const char *k, const json_t *v, const c
     } else if (strcmp(k, "omit_hostname") == 0) {
         c->omit_host = json_is_true(v); /* hostwatch adds no host dimension of its own */
     } else if (strcmp(k, "credentials") == 0) {
-        hw_import_warn(c->im, p, "not imported: hostwatch takes credentials from the "
-                                 "environment, the shared files, the web identity token, ECS "
-                                 "or IMDS (a role to assume goes in the profile)");
+        hw_import_warn(c->im, p,
+                       "not imported: hostwatch takes credentials from the "
+                       "environment, the shared files, the web identity token, ECS "
+                       "or IMDS (a role to assume goes in the profile)");
     } else {
-        hw_import_warn(c->im, p, "ignored: the CloudWatch agent's own setting, no hostwatch "
-                                 "equivalent (see agent.* in hostwatch(1))");
+        hw_import_warn(c->im, p,
+                       "ignored: the CloudWatch agent's own setting, no hostwatch "
+                       "equivalent (see agent.* in hostwatch(1))");
     }
 }
 
@@ -310,8 +315,7 @@ static json_t *cwa_io_ignore(struct cwa *c, const json_t *res, const char *path)
 }
 
 /* Keys every host plugin shares; returns 1 when k was one of them. */
-static int cwa_common_key(struct cwa *c, int slot, const char *k, const json_t *v,
-                          const char *p)
+static int cwa_common_key(struct cwa *c, int slot, const char *k, const json_t *v, const char *p)
 {
     if (strcmp(k, "metrics_collection_interval") == 0) {
         long s = cwa_interval(c, v, p);
@@ -319,8 +323,9 @@ static int cwa_common_key(struct cwa *c, int slot, const char *k, const json_t *
         return 1;
     }
     if (strcmp(k, "append_dimensions") == 0) {
-        hw_import_warn(c->im, p, "not supported per plugin: hostwatch adds dimensions to every "
-                                 "metric (exporters.cloudwatch.dimensions); these are not sent");
+        hw_import_warn(c->im, p,
+                       "not supported per plugin: hostwatch adds dimensions to every "
+                       "metric (exporters.cloudwatch.dimensions); these are not sent");
         return 1;
     }
     if (strcmp(k, "drop_original_metrics") == 0) {
@@ -414,8 +419,10 @@ static void cwa_dim_key(struct cwa *c, const char *k, const json_t *v, const cha
     if (!json_is_string(v)) {
         hw_import_error(c->im, p, "expected a string");
     } else if (strstr(json_string_value(v), "${!")) {
-        hw_import_warn(c->im, p, "\"%s\" is an escaped placeholder the agent does not "
-                                 "resolve: not sent", json_string_value(v));
+        hw_import_warn(c->im, p,
+                       "\"%s\" is an escaped placeholder the agent does not "
+                       "resolve: not sent",
+                       json_string_value(v));
     } else {
         json_object_set_new(obj_child(c->cw, "dimensions"), k, json_string(json_string_value(v)));
         c->has_dims = 1;
@@ -489,9 +496,10 @@ static void cwa_logs_other(struct cwa *c, const json_t *logs)
 
 static void cwa_logs(struct cwa *c, const json_t *logs)
 {
-    hw_import_warn(c->im, "logs", "log events are not shipped to CloudWatch Logs: each "
-                                  "collect_list file_path becomes a log source for filters "
-                                  "(import metric-filters adds them)");
+    hw_import_warn(c->im, "logs",
+                   "log events are not shipped to CloudWatch Logs: each "
+                   "collect_list file_path becomes a log source for filters "
+                   "(import metric-filters adds them)");
     if (expect_object(c, logs, "logs") != 0) {
         return;
     }
@@ -517,8 +525,8 @@ static void cwa_logs(struct cwa *c, const json_t *logs)
         }
         char name[32];
         snprintf(name, sizeof(name), "file%zu", i + 1);
-        json_t *src = json_pack("{s:s, s:[s], s:[]}", "name", name, "paths",
-                                json_string_value(fp), "filters");
+        json_t *src = json_pack("{s:s, s:[s], s:[]}", "name", name, "paths", json_string_value(fp),
+                                "filters");
         json_array_append_new(sources, src);
     }
     if (json_array_size(sources) > 0) {
@@ -536,8 +544,10 @@ static void cwa_shared_interval(struct cwa *c, const char *coll, const char *a, 
         char p[64];
         iv = ia < ib ? ia : ib;
         snprintf(p, sizeof(p), "metrics.metrics_collected.%s", b);
-        hw_import_warn(c->im, p, "%s every %lds and %s every %lds: they share the %s collector, "
-                                 "which runs every %lds", a, ia, b, ib, coll, iv);
+        hw_import_warn(c->im, p,
+                       "%s every %lds and %s every %lds: they share the %s collector, "
+                       "which runs every %lds",
+                       a, ia, b, ib, coll, iv);
     }
     if ((seen_a || seen_b) && iv != c->interval) {
         json_object_set_new(json_object_get(c->collectors, coll), "interval", cwa_duration(iv));
@@ -589,10 +599,11 @@ static void cwa_finish(struct cwa *c)
                        "no metric hostwatch collects is named: exporters.cloudwatch is "
                        "disabled");
     } else if (!c->has_dims && !c->omit_host) {
-        hw_import_warn(c->im, "metrics", "the agent adds a host dimension (the host name) when "
-                                         "append_dimensions is absent; hostwatch does not: set "
-                                         "exporters.cloudwatch.dimensions.host for alarms that "
-                                         "name it");
+        hw_import_warn(c->im, "metrics",
+                       "the agent adds a host dimension (the host name) when "
+                       "append_dimensions is absent; hostwatch does not: set "
+                       "exporters.cloudwatch.dimensions.host for alarms that "
+                       "name it");
     }
 }
 

@@ -106,8 +106,10 @@ static void mf_metric_name(const struct mf_xform *t, char *out, size_t len, stru
     }
     out[n] = '\0';
     if (strcmp(out, t->metric) != 0) {
-        hw_import_warn(im, t->path, "metric \"%s\" is sent as \"%s\" (hostwatch metric names "
-                                    "are [a-zA-Z_:][a-zA-Z0-9_:]*)", t->metric, out);
+        hw_import_warn(im, t->path,
+                       "metric \"%s\" is sent as \"%s\" (hostwatch metric names "
+                       "are [a-zA-Z_:][a-zA-Z0-9_:]*)",
+                       t->metric, out);
     }
 }
 
@@ -121,8 +123,8 @@ static int mf_field_ok(const struct cwp *cwp, const char *src)
         return 0;
     }
     if ((cwp_kind(cwp) == CWP_JSON && src[1] == '.') ||
-        (cwp_kind(cwp) == CWP_DELIMITED && src[1] && strspn(src + 1, "0123456789") ==
-                                                          strlen(src + 1))) {
+        (cwp_kind(cwp) == CWP_DELIMITED && src[1] &&
+         strspn(src + 1, "0123456789") == strlen(src + 1))) {
         return 1;
     }
     for (size_t i = 0; i < nn; i++) {
@@ -145,8 +147,10 @@ static json_t *mf_labels(const struct mf_xform *t, const struct cwp *cwp, struct
         const char *src = json_is_string(v) ? json_string_value(v) : "";
         char buf[300];
         if (!mf_field_ok(cwp, src)) {
-            hw_import_warn(im, t->path, "filter \"%s\": dimension %s = \"%s\" is not a field "
-                                        "of its pattern: not imported", t->filter, k, src);
+            hw_import_warn(im, t->path,
+                           "filter \"%s\": dimension %s = \"%s\" is not a field "
+                           "of its pattern: not imported",
+                           t->filter, k, src);
             json_decref(labels);
             return NULL;
         }
@@ -179,13 +183,17 @@ static json_t *mf_filter(const struct mf_xform *x, size_t n, const struct mf_xfo
     size_t col = 0;
     struct cwp *cwp = cwp_compile(t->pattern, err, sizeof(err), &col);
     if (!cwp) {
-        hw_import_warn(im, t->path, "filter \"%s\": pattern not supported: column %zu: %s: not "
-                                    "imported", t->filter, col, err);
+        hw_import_warn(im, t->path,
+                       "filter \"%s\": pattern not supported: column %zu: %s: not "
+                       "imported",
+                       t->filter, col, err);
         return NULL;
     }
     if (!t->is_const && !mf_field_ok(cwp, t->value)) {
-        hw_import_warn(im, t->path, "filter \"%s\": value \"%s\" is not a field of its pattern: "
-                                    "not imported", t->filter, t->value);
+        hw_import_warn(im, t->path,
+                       "filter \"%s\": value \"%s\" is not a field of its pattern: "
+                       "not imported",
+                       t->filter, t->value);
         cwp_free(cwp);
         return NULL;
     }
@@ -193,7 +201,7 @@ static json_t *mf_filter(const struct mf_xform *x, size_t n, const struct mf_xfo
     mf_metric_name(t, metric, sizeof(metric), im);
     json_t *f = json_pack("{s:s, s:s, s:s, s:s}", "name", t->filter, "metric", metric, "type",
                           mf_type(x, n, t), "pattern", t->pattern);
-    json_t *value = !t->is_const ? json_string(t->value)
+    json_t *value = !t->is_const                             ? json_string(t->value)
                     : t->cval == (double)(json_int_t)t->cval ? json_integer((json_int_t)t->cval)
                                                              : json_real(t->cval);
     json_object_set_new(f, "value", value);
@@ -211,13 +219,17 @@ static json_t *mf_filter(const struct mf_xform *x, size_t n, const struct mf_xfo
     }
     json_decref(labels);
     if (t->has_default && t->def != 0) {
-        hw_import_warn(im, t->path, "defaultValue %g not supported: a period without a match "
-                                    "sends 0 for a counter", t->def);
+        hw_import_warn(im, t->path,
+                       "defaultValue %g not supported: a period without a match "
+                       "sends 0 for a counter",
+                       t->def);
     }
     if (!t->is_const) {
-        hw_import_warn(im, t->path, "value %s: the Sum statistic matches CloudWatch's; "
-                                    "SampleCount, Average, Minimum and Maximum describe the "
-                                    "flush interval, not each event", t->value);
+        hw_import_warn(im, t->path,
+                       "value %s: the Sum statistic matches CloudWatch's; "
+                       "SampleCount, Average, Minimum and Maximum describe the "
+                       "flush interval, not each event",
+                       t->value);
     }
     cwp_free(cwp);
     return f;
@@ -256,8 +268,8 @@ static json_t *mf_source(json_t *logs, const char *group, const struct hw_import
     char name[128];
     size_t n = 0;
     for (const char *c = group; *c && n + 8 < sizeof(name); c++) {
-        if (isalnum((unsigned char)*c) || ((*c == '_' || *c == '-' || *c == '/' || *c == '.') &&
-                                           n > 0 && name[n - 1] != '_')) {
+        if (isalnum((unsigned char)*c) ||
+            ((*c == '_' || *c == '-' || *c == '/' || *c == '.') && n > 0 && name[n - 1] != '_')) {
             name[n++] = isalnum((unsigned char)*c) || *c == '-' ? *c : '_';
         }
     }
@@ -265,8 +277,7 @@ static json_t *mf_source(json_t *logs, const char *group, const struct hw_import
         n--;
     }
     snprintf(name + n, sizeof(name) - n, n ? "" : "group%zu", json_array_size(logs) + 1);
-    s = json_pack("{s:s, s:s, s:[], s:[]}", "log_group", group, "name", name, "paths",
-                  "filters");
+    s = json_pack("{s:s, s:s, s:[], s:[]}", "log_group", group, "name", name, "paths", "filters");
     for (i = 0; i < np; i++) {
         if (strcmp(paths[i].group, group) == 0) {
             json_array_append_new(json_object_get(s, "paths"), json_string(paths[i].glob));
@@ -300,8 +311,10 @@ static void mf_build(const struct mf_xform *x, size_t n, const struct hw_import_
         const struct mf_xform *t = &x[i];
         const char *g = mf_glob_group(paths, np, t->group);
         if (!g) {
-            hw_import_warn(im, t->path, "filter \"%s\": no --path for log group \"%s\": not "
-                                        "imported", t->filter, t->group ? t->group : "(none)");
+            hw_import_warn(im, t->path,
+                           "filter \"%s\": no --path for log group \"%s\": not "
+                           "imported",
+                           t->filter, t->group ? t->group : "(none)");
             continue;
         }
         json_t *f = mf_filter(x, n, t, im);
@@ -309,8 +322,10 @@ static void mf_build(const struct mf_xform *x, size_t n, const struct hw_import_
             continue;
         }
         if (strcmp(t->ns, ns) != 0) {
-            hw_import_warn(im, t->path, "namespace \"%s\": sent in \"%s\" (one namespace per "
-                                        "CloudWatch exporter)", t->ns, ns);
+            hw_import_warn(im, t->path,
+                           "namespace \"%s\": sent in \"%s\" (one namespace per "
+                           "CloudWatch exporter)",
+                           t->ns, ns);
         }
         mf_add_metric(metrics, json_string_value(json_object_get(f, "metric")));
         json_array_append_new(json_object_get(mf_source(logs, g, paths, np), "filters"), f);
@@ -322,8 +337,9 @@ json_t *hw_import_filters(const json_t *src, const struct hw_import_path *paths,
 {
     const json_t *list = json_object_get(src, "metricFilters");
     if (!json_is_array(list)) {
-        hw_import_error(im, "metricFilters", "expected an array (aws logs "
-                                             "describe-metric-filters output)");
+        hw_import_error(im, "metricFilters",
+                        "expected an array (aws logs "
+                        "describe-metric-filters output)");
         return NULL;
     }
     size_t cap = 0, n = 0, i;
@@ -349,9 +365,9 @@ json_t *hw_import_filters(const json_t *src, const struct hw_import_path *paths,
     {
         json_object_del((json_t *)f, "log_group");
     }
-    json_t *out = json_pack("{s:{s:{s:b}, s:{s:b}, s:o}, s:{s:o}}", "collectors", "memory",
-                            "enabled", 0, "disk", "enabled", 0, "logs", logs, "exporters",
-                            "cloudwatch", cw);
+    json_t *out =
+        json_pack("{s:{s:{s:b}, s:{s:b}, s:o}, s:{s:o}}", "collectors", "memory", "enabled", 0,
+                  "disk", "enabled", 0, "logs", logs, "exporters", "cloudwatch", cw);
     if (im->err.n > 0 || !out) {
         json_decref(out);
         return NULL;

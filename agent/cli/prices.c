@@ -54,8 +54,7 @@ static int price_tiers(struct hw_prices *p, const json_t *t, const char *where, 
 {
     size_t i;
     const json_t *e;
-    if (!json_is_array(t) || json_array_size(t) == 0 ||
-        json_array_size(t) > HW_PRICES_MAX_TIERS) {
+    if (!json_is_array(t) || json_array_size(t) == 0 || json_array_size(t) > HW_PRICES_MAX_TIERS) {
         snprintf(err, errlen, "%s: metrics_tiers: expected 1 to %d tiers", where,
                  HW_PRICES_MAX_TIERS);
         return -1;
@@ -85,9 +84,14 @@ static int price_tiers(struct hw_prices *p, const json_t *t, const char *where, 
 int hw_prices_apply(struct hw_prices *p, const json_t *j, const char *where, char *err,
                     size_t errlen)
 {
-    static const char *const keys[] = {"source",          "read_on", "region",
-                                       "metrics_tiers",   "requests_per_1000",
-                                       "logs_ingestion_per_gb", "currency", NULL};
+    static const char *const keys[] = {"source",
+                                       "read_on",
+                                       "region",
+                                       "metrics_tiers",
+                                       "requests_per_1000",
+                                       "logs_ingestion_per_gb",
+                                       "currency",
+                                       NULL};
     const char *k;
     const json_t *v;
     if (!json_is_object(j)) {

@@ -67,7 +67,8 @@ static void test_overrides_and_errors(void **state)
     char err[256] = "";
     json_t *j = json_loads("{\"region\": \"eu-west-1\", \"requests_per_1000\": 0.02,"
                            " \"metrics_tiers\": [{\"up_to\": 100, \"per_metric_month\": 1},"
-                           " {\"per_metric_month\": 0.5}]}", 0, NULL);
+                           " {\"per_metric_month\": 0.5}]}",
+                           0, NULL);
     assert_int_equal(hw_prices_apply(&p, j, "p.json", err, sizeof(err)), 0);
     assert_string_equal(p.region, "eu-west-1");
     assert_near(p.per_1000_requests, 0.02);
@@ -77,7 +78,8 @@ static void test_overrides_and_errors(void **state)
     static const char *const bad[][2] = {
         {"{\"requests_per_1000\": \"cheap\"}", "p.json: requests_per_1000: expected"},
         {"{\"metrics_tiers\": [{\"up_to\": 5, \"per_metric_month\": 1},"
-         " {\"up_to\": 3, \"per_metric_month\": 1}]}", "p.json: metrics_tiers[1]"},
+         " {\"up_to\": 3, \"per_metric_month\": 1}]}",
+         "p.json: metrics_tiers[1]"},
         {"{\"metrics_tiers\": []}", "p.json: metrics_tiers: expected 1 to 8"},
         {"{\"currency\": \"EUR\"}", "p.json: currency"},
         {"{\"requests\": 1}", "p.json: requests: unknown key"},

@@ -47,11 +47,13 @@ static void test_every_key(void **state)
                               " \"mem_used\", \"disk_used_percent\", \"disk_inodes_free\","
                               " \"disk_free\", \"diskio_io_time\", \"diskio_reads\","
                               " \"diskio_write_bytes\", \"diskio_iops_in_progress\","
-                              " \"swap_used_percent\"]", 0, NULL);
+                              " \"swap_used_percent\"]",
+                              0, NULL);
     assert_true(json_equal(json_object_get(cw, "metrics"), want));
     json_decref(want);
     want = json_loads("{\"InstanceId\": \"${aws:InstanceId}\", \"AutoScalingGroupName\": "
-                      "\"${aws:AutoScalingGroupName}\"}", 0, NULL);
+                      "\"${aws:AutoScalingGroupName}\"}",
+                      0, NULL);
     assert_true(json_equal(json_object_get(cw, "dimensions"), want));
     json_decref(want);
     want = json_loads("[[\"AutoScalingGroupName\"], [\"InstanceId\", \"path\"], []]", 0, NULL);
@@ -63,19 +65,17 @@ static void test_every_key(void **state)
     assert_string_equal(sget(col, "memory.interval"), "10s");
     assert_null(sget(col, "disk.interval"));
     const json_t *disk = json_object_get(col, "disk");
-    assert_string_equal(json_string_value(json_array_get(json_object_get(disk, "mounts"), 0)),
-                        "*");
-    assert_string_equal(json_string_value(json_array_get(json_object_get(disk,
-                                                                         "ignore_fs_types"), 1)),
-                        "tmpfs");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(disk, "mounts"), 0)), "*");
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(disk, "ignore_fs_types"), 1)), "tmpfs");
     assert_true(json_is_true(json_object_get(disk, "io")));
     assert_string_equal(json_string_value(json_object_get(disk, "io_ignore_devices")),
                         "^(?!(?:nvme0n1|xvda)$)");
     const json_t *logs = json_object_get(col, "logs");
     assert_int_equal(json_array_size(logs), 2);
-    assert_string_equal(json_string_value(json_array_get(
-                            json_object_get(json_array_get(logs, 1), "paths"), 0)),
-                        "/u01/app/oracle/observer/*.log");
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(json_array_get(logs, 1), "paths"), 0)),
+        "/u01/app/oracle/observer/*.log");
     /* one warning per item, each naming its JSON path */
     assert_true(has_msg(&im.warn, "metrics.metrics_collected.swap: ",
                         "mem every 10s and swap every 30s: they share the memory collector"));
@@ -84,12 +84,10 @@ static void test_every_key(void **state)
     assert_false(has_msg(&im.warn, "metrics.metrics_collected.disk.drop_device: ", NULL));
     assert_true(json_is_true(json_object_get(disk, "drop_device")));
     assert_true(has_msg(&im.warn, "metrics.metrics_collected.disk.append_dimensions: ", NULL));
-    assert_true(has_msg(&im.warn, "metrics.metrics_collected.disk.measurement[3]: ",
-                        "no_such_field"));
-    assert_true(has_msg(&im.warn, "metrics.metrics_collected.mem.measurement[3]: ",
-                        "MemoryUsed"));
-    assert_true(has_msg(&im.warn, "metrics.metrics_collected.mem.measurement[3]: ",
-                        "Megabytes"));
+    assert_true(
+        has_msg(&im.warn, "metrics.metrics_collected.disk.measurement[3]: ", "no_such_field"));
+    assert_true(has_msg(&im.warn, "metrics.metrics_collected.mem.measurement[3]: ", "MemoryUsed"));
+    assert_true(has_msg(&im.warn, "metrics.metrics_collected.mem.measurement[3]: ", "Megabytes"));
     assert_false(has_msg(&im.warn, "metrics.metrics_collected.mem.measurement[2]: ", NULL));
     assert_true(has_msg(&im.warn, "metrics.metrics_collected.diskio: ", "every 30s"));
     assert_true(has_msg(&im.warn, "logs: ", "not shipped"));
@@ -112,7 +110,8 @@ static void test_intervals_number_and_string(void **state)
     json_t *out = convert_text("{\"agent\": {\"metrics_collection_interval\": 15},"
                                " \"metrics\": {\"metrics_collected\": {\"mem\": "
                                "{\"measurement\": [\"used_percent\"],"
-                               " \"metrics_collection_interval\": \"5\"}}}}", &im);
+                               " \"metrics_collection_interval\": \"5\"}}}}",
+                               &im);
     assert_non_null(out);
     assert_string_equal(sget(out, "agent.interval"), "15s");
     assert_string_equal(sget(out, "collectors.memory.interval"), "5s");
@@ -131,7 +130,8 @@ static void test_swap_alone(void **state)
     json_t *out = convert_text("{\"metrics\": {\"append_dimensions\": {\"InstanceId\":"
                                " \"${aws:InstanceId}\"}, \"metrics_collected\": {\"swap\":"
                                " {\"measurement\": [\"used_percent\", \"swap_free\","
-                               " \"swap_total\"]}}}}", &im);
+                               " \"swap_total\"]}}}}",
+                               &im);
     assert_non_null(out);
     assert_string_equal(sget(out, "collectors.memory.used"), "cloudwatch-agent");
     const json_t *cw = json_object_get(json_object_get(out, "exporters"), "cloudwatch");
@@ -171,7 +171,8 @@ static void test_no_supported_metric_disables_exporter(void **state)
     (void)state;
     struct hw_import im;
     json_t *out = convert_text("{\"metrics\": {\"metrics_collected\": {\"cpu\": "
-                               "{\"measurement\": [\"usage_idle\"]}}}}", &im);
+                               "{\"measurement\": [\"usage_idle\"]}}}}",
+                               &im);
     assert_non_null(out);
     const json_t *cw = json_object_get(json_object_get(out, "exporters"), "cloudwatch");
     assert_true(json_is_false(json_object_get(cw, "enabled")));
@@ -186,13 +187,15 @@ static void test_host_dimension_and_escaped_placeholders(void **state)
     (void)state;
     struct hw_import im;
     json_t *out = convert_text("{\"metrics\": {\"metrics_collected\": {\"mem\": "
-                               "{\"measurement\": [\"mem_used_percent\"]}}}}", &im);
+                               "{\"measurement\": [\"mem_used_percent\"]}}}}",
+                               &im);
     assert_true(has_msg(&im.warn, "metrics: ", "host dimension"));
     json_decref(out);
     hw_import_free(&im);
     out = convert_text("{\"metrics\": {\"append_dimensions\": {\"InstanceId\": "
                        "\"${!aws:InstanceId}\"}, \"metrics_collected\": {\"mem\": "
-                       "{\"measurement\": [\"mem_used_percent\"]}}}}", &im);
+                       "{\"measurement\": [\"mem_used_percent\"]}}}}",
+                       &im);
     assert_true(has_msg(&im.warn, "metrics.append_dimensions.InstanceId: ", "escaped"));
     const json_t *cw = json_object_get(json_object_get(out, "exporters"), "cloudwatch");
     assert_int_equal(json_object_size(json_object_get(cw, "dimensions")), 0);
@@ -212,11 +215,11 @@ static void test_shared_samples(void **state)
 {
     (void)state;
     static const char *const files[] = {
-        "aws_basic_config_linux.json",      "aws_standard_config_linux.json",
-        "aws_advanced_config_linux.json",   "aws_complete_linux_config.json",
-        "aws_drop_origin_linux.json",       "aws_delta_config_linux.json",
-        "cwtest_all_infra_config.json",     "awsdocs_complete_linux_example.json",
-        "guardian_cdk_playground.json",     "chadgeary_cloudwatch_and_ssm.json"};
+        "aws_basic_config_linux.json",    "aws_standard_config_linux.json",
+        "aws_advanced_config_linux.json", "aws_complete_linux_config.json",
+        "aws_drop_origin_linux.json",     "aws_delta_config_linux.json",
+        "cwtest_all_infra_config.json",   "awsdocs_complete_linux_example.json",
+        "guardian_cdk_playground.json",   "chadgeary_cloudwatch_and_ssm.json"};
     convert_samples("cwagent", files, sizeof(files) / sizeof(files[0]), hw_import_cwagent, NULL);
 }
 

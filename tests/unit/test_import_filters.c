@@ -30,9 +30,9 @@ static void test_fsfo_pair_is_one_gauge(void **state)
     assert_non_null(out);
     assert_int_equal(im.warn.n, 0);
     assert_string_equal(str(source(out, 0), "name"), "oracle_fsfo_observer");
-    assert_string_equal(json_string_value(json_array_get(json_object_get(source(out, 0),
-                                                                         "paths"), 0)),
-                        "/u01/observer/*.log");
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(source(out, 0), "paths"), 0)),
+        "/u01/observer/*.log");
     const json_t *a = filter(out, 0, 0), *b = filter(out, 0, 1);
     assert_string_equal(str(a, "metric"), "Mktdb02IsPrimary");
     assert_string_equal(str(b, "metric"), "Mktdb02IsPrimary");
@@ -83,8 +83,8 @@ static void test_json_delimited_and_unsupported(void **state)
     assert_int_equal(json_integer_value(json_object_get(f, "value")), 1);
     assert_null(json_object_get(f, "unit"));
     assert_int_equal(json_array_size(json_object_get(source(out, 1), "filters")), 2);
-    assert_int_equal(json_array_size(json_object_get(json_object_get(out, "collectors"),
-                                                     "logs")), 3);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(out, "collectors"), "logs")),
+                     3);
     /* three App filters against one Web: App is the exporter's, Web is reported */
     const json_t *cw = json_object_get(json_object_get(out, "exporters"), "cloudwatch");
     assert_string_equal(str(cw, "namespace"), "App");
@@ -140,19 +140,18 @@ static void test_names_dimensions_and_errors(void **state)
     assert_non_null(out);
     assert_string_equal(str(filter(out, 0, 0), "metric"), "_404_Count");
     assert_true(has_msg(&im.warn, "metricFilters[0].metricTransformations[0]: ", "_404_Count"));
-    assert_true(has_msg(&im.warn, "metricFilters[0].metricTransformations[0]: ",
-                        "defaultValue 5"));
-    assert_true(has_msg(&im.warn, "metricFilters[1].metricTransformations[0]: ",
-                        "$eventtype\" is not a field"));
-    assert_true(has_msg(&im.warn, "metricFilters[2].metricTransformations[0]: ",
-                        "value \"$c\" is not a field"));
+    assert_true(has_msg(&im.warn, "metricFilters[0].metricTransformations[0]: ", "defaultValue 5"));
+    assert_true(has_msg(
+        &im.warn, "metricFilters[1].metricTransformations[0]: ", "$eventtype\" is not a field"));
+    assert_true(has_msg(
+        &im.warn, "metricFilters[2].metricTransformations[0]: ", "value \"$c\" is not a field"));
     /* a delimited field position and any JSON selector are what CloudWatch accepts too */
     assert_string_equal(str(filter(out, 0, 1), "metric"), "P");
     assert_string_equal(str(filter(out, 0, 1), "value"), "$3");
     assert_string_equal(str(filter(out, 0, 2), "metric"), "J");
-    assert_string_equal(json_string_value(json_array_get(json_object_get(filter(out, 0, 2),
-                                                                         "labels"), 0)),
-                        "Svc=$.svc.name");
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(filter(out, 0, 2), "labels"), 0)),
+        "Svc=$.svc.name");
     assert_null(filter(out, 0, 3));
     assert_checks(out);
     json_decref(out);
@@ -190,11 +189,14 @@ static void all_imported(const json_t *src, const json_t *out)
 static void test_shared_samples(void **state)
 {
     (void)state;
-    static const char *const files[] = {
-        "cloudposse_cis_benchmark.json", "nozaq_secure_baseline.json",
-        "awsdocs_logs_listing_http404_output.json", "burkitt_lambda_report_duration.json",
-        "ansible_box_free_storage.json", "moj_iap_pdf_sizes.json",
-        "tf_provider_docs_empty_pattern.json", "kltn_admin_access.json"};
+    static const char *const files[] = {"cloudposse_cis_benchmark.json",
+                                        "nozaq_secure_baseline.json",
+                                        "awsdocs_logs_listing_http404_output.json",
+                                        "burkitt_lambda_report_duration.json",
+                                        "ansible_box_free_storage.json",
+                                        "moj_iap_pdf_sizes.json",
+                                        "tf_provider_docs_empty_pattern.json",
+                                        "kltn_admin_access.json"};
     convert_samples("metric-filters", files, sizeof(files) / sizeof(files[0]), convert_any,
                     all_imported);
 }
