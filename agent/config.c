@@ -50,7 +50,7 @@ static const struct hw_opt exporter_common_opts[] = {
     HW_OPT_END,
 };
 
-static const char *const top_keys[] = {"agent", "collectors", "exporters", "health", NULL};
+static const char *const top_keys[] = {"agent", "collectors", "exporters", "health", "cost", NULL};
 
 void hw_config_free(struct hw_config *cfg)
 {

@@ -29,7 +29,7 @@ const struct hw_opt binding_opts[] = {
     {.key = "value", .type = HW_OPT_SCALAR, .offset = offsetof(struct binding_conf, value),
      .help = "constant, or $field / $.json.path / regex group (default: group \"value\", else 1)"},
     {.key = "labels", .type = HW_OPT_STRLIST, .offset = offsetof(struct binding_conf, labels),
-     .help = "regex groups or pattern fields turned into labels"},
+     .help = "regex groups or pattern fields turned into labels (Name=source names one)"},
     {.key = "buckets", .type = HW_OPT_DBLLIST, .offset = offsetof(struct binding_conf, buckets),
      .help = "histogram bucket upper bounds, ascending"},
     {.key = "unit", .type = HW_OPT_STRING, .def = "None",
@@ -106,6 +106,23 @@ static void label_key_from(const char *src, char *out, size_t len)
     }
 }
 
+/* "Name=$field" gives the label its own name (a CloudWatch dimension name such as EventType);
+ * otherwise the name comes from the source. Returns the source. */
+static const char *label_parse(const char *spec, char *key, size_t len)
+{
+    const char *eq = strchr(spec, '=');
+    if (!eq || eq == spec) {
+        label_key_from(spec, key, len);
+        return spec;
+    }
+    size_t n = 0;
+    for (const char *p = spec; p < eq && n + 1 < len; p++) {
+        key[n++] = (isalnum((unsigned char)*p) || *p == '_') ? *p : '_';
+    }
+    key[n] = '\0';
+    return eq + 1;
+}
+
 static int parse_number(const char *s, size_t len, double *out)
 {
     /* Fast path: up to 15 decimal digits are exact in a double (what strtod would give). */
@@ -160,14 +177,13 @@ static int validate_labels(const struct binding_conf *c, const struct hw_regex *
     }
     for (size_t i = 0; i < c->labels.n; i++) {
         char key[128], ip[560];
-        label_key_from(c->labels.v[i], key, sizeof(key));
+        const char *src = label_parse(c->labels.v[i], key, sizeof(key));
         hw_path_idx(ip, sizeof(ip), kp, i);
         if (!key[0] || strncmp(key, "__", 2) == 0) {
             hw_diag_add(d, ip, "\"%s\" does not make a label name", c->labels.v[i]);
             errs++;
-        } else if (rx && !regex_has_group(rx, c->labels.v[i][0] == '$' ? c->labels.v[i] + 1
-                                                                          : c->labels.v[i])) {
-            hw_diag_add(d, ip, "the regex has no named group \"%s\"", c->labels.v[i]);
+        } else if (rx && !regex_has_group(rx, src[0] == '$' ? src + 1 : src)) {
+            hw_diag_add(d, ip, "the regex has no named group \"%s\"", src);
             errs++;
         }
     }
@@ -315,8 +331,7 @@ struct binding *binding_new(const struct binding_conf *c, struct hw_registry *re
     }
     for (size_t i = 0; i < c->labels.n && i < BINDING_MAX_LABELS; i++) {
         char key[128];
-        const char *src = c->labels.v[i];
-        label_key_from(src, key, sizeof(key));
+        const char *src = label_parse(c->labels.v[i], key, sizeof(key));
         b->labels[i].source = strdup(b->rx && src[0] == '$' ? src + 1 : src);
         b->labels[i].key = strdup(key);
         b->labels[i].group = b->rx && b->labels[i].source

@@ -23,6 +23,12 @@ void hw_cli_usage(FILE *f)
           "  hostwatch hash-password [--method bcrypt|sha256|sha512]\n"
           "                                    hash a password read from standard input for\n"
           "                                    exporters.prometheus.basic_auth.users\n"
+          "  hostwatch import cloudwatch-agent FILE [-o OUT]\n"
+          "  hostwatch import metric-filters FILE --path LOGGROUP=GLOB... [-o OUT]\n"
+          "                                    a CloudWatch agent config or CloudWatch Logs\n"
+          "                                    metric filters as a hostwatch config\n"
+          "  hostwatch check --cost [-c FILE] [--prices FILE] [--format table|json]\n"
+          "                                    custom metrics, requests and cost per month\n"
           "  hostwatch --version | --help | --help-config\n"
           "\n"
           "The config defaults to $HOSTWATCH_CONFIG, else " HW_SYSCONFDIR
@@ -62,6 +68,7 @@ static int parse_command(const char *s, enum hw_cmd *cmd)
                 {"test-filter", HW_CMD_TEST_FILTER},
                 {"health", HW_CMD_HEALTH},
                 {"hash-password", HW_CMD_HASH_PASSWORD},
+                {"import", HW_CMD_IMPORT},
                 {"--version", HW_CMD_VERSION},
                 {"version", HW_CMD_VERSION},
                 {"--help", HW_CMD_HELP},
@@ -124,6 +131,35 @@ static int parse_test_filter(int argc, char **argv, int i, struct hw_cli *out)
     return 0;
 }
 
+/* check's --cost, --prices FILE, --format table|json; 1 when argv[*i] was one of them, with *i
+ * set to -1 on a usage error. */
+static int parse_check_cost(int argc, char **argv, int *i, struct hw_cli *out)
+{
+    const char *arg = argv[*i];
+    if (strcmp(arg, "--cost") == 0) {
+        out->cost = 1;
+        return 1;
+    }
+    if (strcmp(arg, "--prices") != 0 && strcmp(arg, "--format") != 0) {
+        return 0;
+    }
+    if (*i + 1 >= argc) {
+        usage_error("%s needs a value", arg);
+        *i = -1;
+        return 1;
+    }
+    const char *v = argv[++*i];
+    if (arg[2] == 'p') {
+        out->prices = v;
+    } else if (strcmp(v, "json") == 0 || strcmp(v, "table") == 0) {
+        out->cost_json = v[0] == 'j';
+    } else {
+        usage_error("check --format needs table or json, not '%s'", v);
+        *i = -1;
+    }
+    return 1;
+}
+
 int hw_cli_parse(int argc, char **argv, struct hw_cli *out)
 {
     memset(out, 0, sizeof(*out));
@@ -141,6 +177,11 @@ int hw_cli_parse(int argc, char **argv, struct hw_cli *out)
     }
     if (out->cmd == HW_CMD_TEST_FILTER) {
         return parse_test_filter(argc, argv, i, out);
+    }
+    if (out->cmd == HW_CMD_IMPORT) {
+        out->sub_argv = argv + i;
+        out->sub_argc = argc - i;
+        return 0;
     }
     for (; i < argc; i++) {
         const char *arg = argv[i];
@@ -161,6 +202,10 @@ int hw_cli_parse(int argc, char **argv, struct hw_cli *out)
         } else if (strncmp(arg, "--format=", 9) == 0 && out->cmd == HW_CMD_ONCE) {
             if (parse_format(arg + 9, &out->format) != 0) {
                 return usage_error("unknown format '%s'", arg + 9);
+            }
+        } else if (out->cmd == HW_CMD_CHECK && parse_check_cost(argc, argv, &i, out) != 0) {
+            if (i < 0) {
+                return -1;
             }
         } else if (strcmp(arg, "--method") == 0 && out->cmd == HW_CMD_HASH_PASSWORD) {
             if (++i >= argc) {

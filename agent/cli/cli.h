@@ -5,7 +5,8 @@
 #include "once.h"
 
 enum hw_cmd { HW_CMD_RUN, HW_CMD_CHECK, HW_CMD_ONCE, HW_CMD_TEST_FILTER, HW_CMD_HEALTH,
-              HW_CMD_VERSION, HW_CMD_HELP, HW_CMD_HELP_CONFIG, HW_CMD_HASH_PASSWORD };
+              HW_CMD_VERSION, HW_CMD_HELP, HW_CMD_HELP_CONFIG, HW_CMD_HASH_PASSWORD,
+              HW_CMD_IMPORT };
 
 struct hw_cli {
     enum hw_cmd cmd;
@@ -19,6 +20,11 @@ struct hw_cli {
     char **tf_files;        /* test-filter LOGFILE... */
     size_t tf_nfiles;
     const char *hash_method; /* hash-password --method */
+    int cost;                /* check --cost */
+    const char *prices;      /* check --cost --prices FILE */
+    int cost_json;           /* check --cost --format json */
+    char **sub_argv;         /* import: the arguments after the command */
+    int sub_argc;
 };
 
 /* Parses argv; on a usage error prints it and returns -1 (exit 2). */

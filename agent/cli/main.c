@@ -10,6 +10,8 @@
 #include "diag.h"
 #include "hashpw.h"
 #include "healthcmd.h"
+#include "cost.h"
+#include "import.h"
 #include "once.h"
 #include "testfilter.h"
 #include "version.h"
@@ -22,6 +24,8 @@ static int cmd_check(const char *file)
     int rc = 0;
     if (!cfg) {
         hw_agent_print_diag(&d);
+        rc = 1;
+    } else if (hw_cost_check_config(file) != 0) {
         rc = 1;
     } else {
         printf("%s: OK (%zu collectors, %zu exporters)\n", file, cfg->ncollectors,
@@ -112,7 +116,10 @@ int main(int argc, char **argv)
         printf("hostwatch %s\n", HW_VERSION);
         return 0;
     case HW_CMD_CHECK:
-        return cmd_check(cli.config);
+        return cli.cost ? hw_cost_run(cli.config, cli.prices, cli.cost_json, stdout)
+                        : cmd_check(cli.config);
+    case HW_CMD_IMPORT:
+        return hw_import_run(cli.sub_argc, cli.sub_argv, stdout, stderr);
     case HW_CMD_ONCE:
         return hw_once_run(cli.config, cli.format, stdout);
     case HW_CMD_TEST_FILTER:

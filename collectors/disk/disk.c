@@ -243,6 +243,11 @@ static const struct hw_opt disk_opts[] = {
      .min = 1e6,
      .max = 300e9,
      .help = "longest wait for statvfs of one mount before it is reported as stuck"},
+    {.key = "drop_device",
+     .type = HW_OPT_BOOL,
+     .def = "false",
+     .offset = offsetof(struct disk_conf, drop_device),
+     .help = "disk_* metrics without the device dimension (the CloudWatch agent's drop_device)"},
     HW_OPT_END,
 };
 
@@ -257,6 +262,7 @@ struct disk_state {
     int rootfs_slash; /* rootfs is "/" */
     struct hw_strlist mounts, ignore_mounts, ignore_fs_types;
     int io;
+    int drop_device; /* CloudWatch labels: path and fstype only */
     int64_t timeout_ns;
     pcre2_code *ignore_re;
     pcre2_match_data *md;
@@ -431,6 +437,7 @@ static int disk_create(const void *conf, const struct hw_ctx *ctx, void **state)
     st->host_view = !path_is(st->procfs, "/proc");
     st->rootfs_slash = path_is(st->rootfs, "/");
     st->io = c->io;
+    st->drop_device = c->drop_device;
     st->timeout_ns = c->mount_timeout_ns > 0 ? c->mount_timeout_ns : 2000000000;
     if ((rc = strlist_copy(&st->mounts, &c->mounts)) != 0 ||
         (rc = strlist_copy(&st->ignore_mounts, &c->ignore_mounts)) != 0 ||
@@ -600,6 +607,7 @@ static void disk_collect_mount(struct disk_state *st, const struct mountinfo_ent
     const struct hw_label node[] = {
         {"device", e->source}, {"fstype", e->fstype}, {"mountpoint", mnt}};
     const struct hw_label cw[] = {{"path", mnt}, {"device", cwdev}, {"fstype", e->fstype}};
+    const struct hw_label cw_nodev[] = {{"path", mnt}, {"fstype", e->fstype}};
     double v[FS_NFAM];
     struct statvfs sv;
     int rc = procroot_join(st->path, sizeof(st->path), st->rootfs, mnt) != 0
@@ -615,7 +623,11 @@ static void disk_collect_mount(struct disk_state *st, const struct mountinfo_ent
     disk_fs_values(&sv, v);
     for (size_t i = 0; i < FS_NFAM; i++) {
         const int is_cw = fs_fams[i].views == HW_VIEW_CW;
-        disk_put(st, st->fs[i], is_cw ? cw : node, 3, v[i]);
+        if (is_cw && st->drop_device) {
+            disk_put(st, st->fs[i], cw_nodev, 2, v[i]);
+        } else {
+            disk_put(st, st->fs[i], is_cw ? cw : node, 3, v[i]);
+        }
     }
 }
 

@@ -16,6 +16,7 @@ struct disk_conf {
     int io;                            /* publish /proc/diskstats */
     char *io_ignore_devices;           /* PCRE2; NULL or "": keep every device */
     int64_t mount_timeout_ns;          /* per statvfs call */
+    int drop_device;                   /* disk_* without the device dimension */
 };
 
 extern const struct hw_collector hw_collector_disk;

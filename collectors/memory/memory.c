@@ -28,6 +28,9 @@ enum {
     MEMORY_CW_SHARED,
     MEMORY_CW_USED_PERCENT,
     MEMORY_CW_AVAILABLE_PERCENT,
+    MEMORY_CW_SWAP_USED,
+    MEMORY_CW_SWAP_FREE,
+    MEMORY_CW_SWAP_USED_PERCENT,
     MEMORY_CW_N,
 };
 
@@ -55,6 +58,9 @@ static const struct memory_fam_desc memory_cw_descs[MEMORY_CW_N] = {
     {"mem_shared", "Bytes", "Shared memory and tmpfs (Shmem)."},
     {"mem_used_percent", "Percent", "mem_used as a percentage of mem_total."},
     {"mem_available_percent", "Percent", "mem_available as a percentage of mem_total."},
+    {"swap_used", "Bytes", "Swap in use on the host (SwapTotal - SwapFree)."},
+    {"swap_free", "Bytes", "Free swap on the host (SwapFree)."},
+    {"swap_used_percent", "Percent", "swap_used as a percentage of SwapTotal (0 without swap)."},
 };
 
 static const struct memory_fam_desc memory_ctr_descs[MEMORY_CTR_N] = {
@@ -272,6 +278,11 @@ static int memory_publish(struct memory_state *st, const struct meminfo_usage *u
     cw[MEMORY_CW_SHARED] = mi->shmem;
     cw[MEMORY_CW_USED_PERCENT] = u->used_percent;
     cw[MEMORY_CW_AVAILABLE_PERCENT] = u->available_percent;
+    /* the CloudWatch agent's swap plugin (gopsutil): used = total - free */
+    cw[MEMORY_CW_SWAP_USED] = mi->swap_total - mi->swap_free;
+    cw[MEMORY_CW_SWAP_FREE] = mi->swap_free;
+    cw[MEMORY_CW_SWAP_USED_PERCENT] =
+        mi->swap_total > 0 ? 100.0 * (mi->swap_total - mi->swap_free) / mi->swap_total : 0;
     for (size_t i = 0; i < MEMORY_CW_N; i++) {
         errs += memory_set(st, &st->cw[i], &memory_cw_descs[i], HW_VIEW_CW, 0, cw[i]) != 0;
     }

@@ -191,6 +191,53 @@ static void test_validation(void **state)
     hw_diag_free(&d);
 }
 
+/* "Name=$field": a CloudWatch dimension name that is not the field's (metric-filter imports). */
+static void test_label_named_by_the_config(void **state)
+{
+    (void)state;
+    struct hw_registry *reg = hw_registry_new();
+    char *labels[] = {"StatusCode=$status"};
+    struct binding_conf c = {.metric = "BytesSent", .pattern = "[ip, status, size]",
+                             .value = "$size", .labels = {labels, 1}};
+    struct hw_diag d;
+    hw_diag_init(&d, "t");
+    assert_int_equal(binding_validate(&c, "f", &d), 0);
+    hw_diag_free(&d);
+    struct binding *b = make(reg, &c);
+    assert_int_equal(apply(b, "10.0.0.1 200 512"), 1);
+    assert_int_equal(apply(b, "10.0.0.1 200 100"), 1);
+    assert_int_equal(apply(b, "10.0.0.2 404 7"), 1);
+    const struct hw_snapshot *snap;
+    const struct hw_snap_family *f = find(reg, &snap, "BytesSent");
+    assert_int_equal(f->nseries, 2);
+    assert_string_equal(f->series[0].labels[0].key, "StatusCode");
+    assert_string_equal(f->series[0].labels[0].value, "200");
+    assert_true(f->series[0].value == 612);
+    assert_string_equal(f->series[1].labels[0].value, "404");
+    assert_true(f->series[1].value == 7);
+    hw_snapshot_release(snap);
+    binding_free(b);
+    hw_registry_free(reg);
+    /* a regex group under another name */
+    reg = hw_registry_new();
+    char *rl[] = {"Who=who", "=who"};
+    struct binding_conf r = {.metric = "w_total", .regex = "who=(?<who>\\w+)", .labels = {rl, 1}};
+    hw_diag_init(&d, "t");
+    assert_int_equal(binding_validate(&r, "f", &d), 0);
+    r.labels.n = 2; /* "=who" names nothing: the whole entry is the source, no such group */
+    assert_int_equal(binding_validate(&r, "f", &d), 1);
+    hw_diag_free(&d);
+    r.labels.n = 1;
+    b = make(reg, &r);
+    assert_int_equal(apply(b, "who=alice"), 1);
+    f = find(reg, &snap, "w_total");
+    assert_string_equal(f->series[0].labels[0].key, "Who");
+    assert_string_equal(f->series[0].labels[0].value, "alice");
+    hw_snapshot_release(snap);
+    binding_free(b);
+    hw_registry_free(reg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_label_sanitising),
         cmocka_unit_test(test_prefilter_never_hides_a_match),
         cmocka_unit_test(test_validation),
+        cmocka_unit_test(test_label_named_by_the_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

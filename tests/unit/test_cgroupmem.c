@@ -349,7 +349,7 @@ static void test_plugin_host_available(void **state)
     struct run r;
     run_tree(&r, "none", MEMORY_SCOPE_AUTO, MEMORY_USED_AVAILABLE);
     assert_int_equal(r.rc, 0);
-    assert_int_equal(r.snap->nfamilies, 55 + 11);
+    assert_int_equal(r.snap->nfamilies, 55 + 14);
     assert_double_exact(value_of(&r, "node_memory_MemTotal_bytes"), HOST_TOTAL);
     assert_double_exact(value_of(&r, "node_memory_Active_anon_bytes"), 1508360 * 1024.0);
     assert_double_exact(value_of(&r, "node_memory_Zswap_bytes"), 0.0);
@@ -378,6 +378,12 @@ static void test_plugin_host_available(void **state)
     assert_family(&r, "mem_used_percent", HW_VIEW_CW, "Percent", NULL);
     assert_family(&r, "mem_available_percent", HW_VIEW_CW, "Percent", NULL);
     assert_family(&r, "mem_used", HW_VIEW_CW, "Bytes", NULL);
+    /* the swap plugin's names: SwapTotal 2097148 kB, all of it free */
+    assert_double_exact(value_of(&r, "swap_free"), 2097148 * 1024.0);
+    assert_double_exact(value_of(&r, "swap_used"), 0.0);
+    assert_double_exact(value_of(&r, "swap_used_percent"), 0.0);
+    assert_family(&r, "swap_used_percent", HW_VIEW_CW, "Percent", NULL);
+    assert_family(&r, "swap_free", HW_VIEW_CW, "Bytes", NULL);
     assert_null(hw_snapshot_find(r.snap, "container_memory_working_set_bytes"));
     run_done(&r);
 }
@@ -405,11 +411,15 @@ static void test_plugin_old_kernel(void **state)
     run_plugin(&r, "proc/rhel6-2.6.32", "cgroup/none/sys", MEMORY_SCOPE_AUTO, MEMORY_USED_AVAILABLE,
                1);
     assert_int_equal(r.rc, 0);
-    assert_int_equal(r.snap->nfamilies, 42 + 11);
+    assert_int_equal(r.snap->nfamilies, 42 + 14);
     assert_null(hw_snapshot_find(r.snap, "node_memory_MemAvailable_bytes"));
     assert_double_exact(value_of(&r, "mem_available"), 1530990592.0);
     assert_double_exact(value_of(&r, "mem_used"), 437276672.0);
     assert_double_exact(value_of(&r, "mem_used_percent"), 100.0 * 437276672.0 / 1968267264.0);
+    /* SwapTotal 4063224 kB, SwapFree 4056048 kB */
+    assert_double_exact(value_of(&r, "swap_used"), (4063224 - 4056048) * 1024.0);
+    assert_double_exact(value_of(&r, "swap_used_percent"),
+                        100.0 * (4063224 - 4056048) * 1024.0 / (4063224 * 1024.0));
     run_done(&r);
 }
 
@@ -419,7 +429,7 @@ static void test_plugin_v2_auto_limited(void **state)
     struct run r;
     run_tree(&r, "v2-limited", MEMORY_SCOPE_AUTO, MEMORY_USED_AVAILABLE);
     assert_int_equal(r.rc, 0);
-    assert_int_equal(r.snap->nfamilies, 55 + 11 + 3);
+    assert_int_equal(r.snap->nfamilies, 55 + 14 + 3);
     /* 158 MiB working set of a 512 MiB limit */
     assert_double_exact(value_of(&r, "mem_total"), 536870912.0);
     assert_double_exact(value_of(&r, "mem_used"), 165675008.0);
@@ -447,7 +457,7 @@ static void test_plugin_auto_in_ecs(void **state)
     assert_int_equal(setenv("ECS_CONTAINER_METADATA_URI_V4", "http://169.254.170.2/v4/x", 1), 0);
     run_tree(&r, "v2-limited", MEMORY_SCOPE_AUTO, MEMORY_USED_AVAILABLE);
     assert_int_equal(r.rc, 0);
-    assert_int_equal(r.snap->nfamilies, 55 + 11);
+    assert_int_equal(r.snap->nfamilies, 55 + 14);
     assert_double_exact(value_of(&r, "mem_total"), 536870912.0);
     assert_double_exact(value_of(&r, "mem_used"), 165675008.0);
     assert_null(hw_snapshot_find(r.snap, "container_memory_working_set_bytes"));
@@ -574,7 +584,7 @@ static void test_plugin_garbage_repeat(void **state)
     struct run r;
     run_plugin(&r, "proc/garbage", "cgroup/none/sys", MEMORY_SCOPE_AUTO, MEMORY_USED_AVAILABLE, 3);
     assert_int_equal(r.rc, 0);
-    assert_int_equal(r.snap->nfamilies, 9 + 11);
+    assert_int_equal(r.snap->nfamilies, 9 + 14);
     assert_double_exact(value_of(&r, "node_memory_Cached_bytes"), 256000 * 1024.0);
     assert_double_exact(value_of(&r, "node_memory_HugePages_Total"), 4.0);
     assert_double_exact(value_of(&r, "mem_used_percent"), 50.0);
