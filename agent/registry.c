@@ -52,6 +52,7 @@ struct hw_registry {
     size_t nfams, cap;
     struct hw_index index;
     uint64_t generation;
+    uint64_t layout; /* changes whenever a family is added or dropped */
     pthread_mutex_t lock; /* guards `current` only */
     struct hw_snapshot_priv *current;
 };
@@ -258,6 +259,7 @@ struct hw_family *hw_registry_family(struct hw_registry *reg, const struct hw_fa
     } else {
         reg->index.slots[slot] = (uint32_t)reg->nfams;
     }
+    reg->layout++;
     return fam;
 }
 
@@ -526,6 +528,7 @@ void hw_registry_drop_owner(struct hw_registry *reg, const char *owner)
     }
     if (kept != reg->nfams) {
         reg->nfams = kept;
+        reg->layout++;
         (void)registry_reindex(reg);
     }
 }
@@ -674,6 +677,7 @@ int hw_registry_publish(struct hw_registry *reg)
                                      .timestamp_ms = hw_now_wall_ms(),
                                      .families = fams,
                                      .nfamilies = reg->nfams,
+                                     .layout = reg->layout,
                                      .bytes = rec + strsz};
     atomic_init(&snap->refs, 1);
     pthread_mutex_lock(&reg->lock);

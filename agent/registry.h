@@ -125,6 +125,8 @@ struct hw_snapshot {
     const struct hw_snap_family *families; /* sorted by name */
     size_t nfamilies;
     size_t bytes; /* memory it holds (queues bound themselves by it) */
+    /* The same in two snapshots of one registry: the same families in the same order. */
+    uint64_t layout;
 };
 
 /* Builds an immutable snapshot of the current values and makes it the current one. Called by

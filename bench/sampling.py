@@ -8,7 +8,8 @@ the push exporters. The CPU difference (every thread, /proc/PID/task/*/schedstat
 Samples per series per minute and CloudWatch's mem_used_percent SampleCount should not depend on
 the log rate.
 
-Usage: sampling.py HOSTWATCH [SECONDS]   (default 30 per run)"""
+Usage: sampling.py HOSTWATCH [SECONDS]   (default 30 per run; two runs with and two without
+the push exporters at each rate, alternated)"""
 import glob
 import http.server
 import json
@@ -129,6 +130,9 @@ def run(binary, fake, rport, rate, exporters_on, seconds):
         shutil.rmtree(d, ignore_errors=True)
 
 
+PAIRS = 2
+
+
 def main():
     binary = sys.argv[1]
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 30.0
@@ -136,17 +140,21 @@ def main():
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", rport), Receiver)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     print("| log lines/s | remote write samples/series/min (MemTotal, log counter) | "
-          "CloudWatch mem_used_percent SampleCount per 10 s datum | exporter CPU, % of a core |")
+          "CloudWatch mem_used_percent SampleCount per 10 s datum | exporter CPU, % of a core, "
+          "each pair |")
     print("|---|---|---|---|")
     with FakeAWS() as fake:
         for rate in (0, 1000, 100000):
-            on = run(binary, fake, rport, rate, True, seconds)
-            off = run(binary, fake, rport, rate, False, seconds)
+            shares = []
+            for _ in range(PAIRS):  # alternated, so a drift of the machine hits both sides
+                on = run(binary, fake, rport, rate, True, seconds)
+                off = run(binary, fake, rport, rate, False, seconds)
+                shares.append((on[0] / on[1] - off[0] / off[1]) / 1e9 * 100)
             per_min = 60.0 / on[1]
             mem = on[2].get("node_memory_MemTotal_bytes", 0) * per_min
             lines = on[2].get("app_lines_total", 0) * per_min
-            share = (on[0] - off[0]) / 1e9 / on[1] * 100
-            print("| %d | %.1f, %.1f | %s | %.3f |" % (rate, mem, lines, on[3], share))
+            print("| %d | %.1f, %.1f | %s | %s |" % (rate, mem, lines, on[3],
+                                                    ", ".join("%.3f" % x for x in shares)))
     srv.shutdown()
 
 

@@ -53,6 +53,7 @@ struct sampler {
     int64_t events_ms; /* aggregate mode: stamp of the last event-driven sample; 0: none */
     struct sampler_fam *fams; /* sorted by name, as the snapshot's families */
     size_t n;
+    uint64_t layout; /* the snapshot layout fams follows (0: compare the names) */
     /* After sampler_take(): stamps[i] for the snapshot's family i, the sample's timestamp (ms),
      * or 0 when family i is not a sample now. */
     int64_t *stamps;
