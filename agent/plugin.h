@@ -1,11 +1,16 @@
-/* The narrow interface between the core and its plugins. A collector or exporter is one
- * .c/.h pair exposing one const descriptor, listed once in agent/plugins.c. */
+/* The narrow interface between the core and its plugins. A plugin is one const descriptor
+ * (struct hw_collector or struct hw_exporter) listed once in agent/cli/plugins.c; behind it a
+ * folder of files (collectors/memory/, exporters/cloudwatch/ and its dozen files), and modules it
+ * shares with others (collectors/tail/, exporters/aws/, net/, push/). The core calls a plugin
+ * only through these slots and never includes its headers; the subcommands above the core
+ * (agent/cli/) may. */
 #ifndef HW_PLUGIN_H
 #define HW_PLUGIN_H
 
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "opt.h"
 #include "registry.h"
@@ -103,9 +108,18 @@ struct hw_exporter {
     /* On SIGHUP: 1 when something read outside the config (certificate files) changed, so the
      * instance is rebuilt although its options are equal. NULL: never. */
     int (*inputs_changed)(void *state);
+    /* Optional, for `hostwatch once --format NAME`: the formats this exporter prints (NULL
+     * terminated), and what it would send for snap in one of them, printed to out; called with
+     * each configured instance's conf, or with NULL when none is configured (1: it needs one).
+     * 0 or -1. */
+    const char *const *print_formats;
+    int (*print)(const void *conf, const struct hw_snapshot *snap, const char *format, FILE *out);
+    /* Optional, for `hostwatch health`: the host:port this instance serves /healthz on (NULL:
+     * none), and *tls whether it speaks HTTPS there. */
+    const char *(*health_listen)(const void *conf, int *tls);
 };
 
-/* The plugin table (agent/plugins.c). */
+/* The plugin table (agent/cli/plugins.c). */
 extern const struct hw_collector *const hw_collectors[];
 extern const struct hw_exporter *const hw_exporters[];
 

@@ -114,7 +114,7 @@ struct hw_snap_family {
     size_t nseries;
     /* Written by a periodic collection: how many so far and the wall time of the latest (0 and
      * 0 for event-driven families, the agent's own and the exporters'). Push exporters take a
-     * sample of such a family once per collection (see exporters/sampler.h). */
+     * sample of such a family once per collection (see exporters/push/sampler.h). */
     uint64_t collections;
     int64_t collected_ms;
 };

@@ -11,7 +11,7 @@
 #include "diag.h"
 #include "exporters/net/http_client.h"
 #include "exporters/net/netlib.h"
-#include "exporters/prometheus/prometheus.h"
+#include "plugin.h"
 #include "health.h"
 
 /* host:port of the agent's listener, with a wildcard address turned into loopback. */
@@ -144,9 +144,9 @@ int hw_health_command(const char *config_path, FILE *out)
     const char *listen = NULL;
     int tls = 0;
     for (size_t i = cfg->ncollectors; i < cfg->ncollectors + cfg->nexporters; i++) {
-        if (cfg->insts[i].exp == &hw_exporter_prometheus && cfg->insts[i].common.enabled) {
-            listen = prom_conf_listen(cfg->insts[i].conf);
-            tls = prom_conf_tls(cfg->insts[i].conf);
+        const struct hw_inst_conf *ic = &cfg->insts[i];
+        if (ic->exp->health_listen && ic->common.enabled) {
+            listen = ic->exp->health_listen(ic->conf, &tls);
         }
     }
     char body[2048];

@@ -2,10 +2,10 @@
 
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "agent.h"
-#include "exporters/cloudwatch/cloudwatch.h"
-#include "exporters/prometheus/prom_text.h"
+#include "plugin.h"
 #include "log.h"
 
 static json_t *series_to_json(const struct hw_snap_family *f, const struct hw_snap_series *s)
@@ -65,22 +65,41 @@ int hw_snapshot_to_json(const struct hw_snapshot *snap, struct hw_buf *out)
     return out->oom ? -1 : 0;
 }
 
-/* The bodies each configured CloudWatch exporter (or a default one) would send. */
-static int once_cloudwatch(const struct hw_agent *a, const struct hw_snapshot *snap, FILE *out)
+static int prints(const struct hw_exporter *e, const char *format)
+{
+    for (size_t i = 0; e->print && e->print_formats && e->print_formats[i]; i++) {
+        if (strcmp(e->print_formats[i], format) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* What each configured exporter that prints `format` would send; with none configured, the
+ * exporter kind that prints it, on its defaults, if it can do without a config. */
+static int once_print(const struct hw_agent *a, const struct hw_snapshot *snap,
+                      const char *format, FILE *out)
 {
     int found = 0, rc = 0;
     for (size_t i = a->cfg->ncollectors; i < a->cfg->ncollectors + a->cfg->nexporters; i++) {
-        if (a->cfg->insts[i].exp == &hw_exporter_cloudwatch) {
+        const struct hw_inst_conf *ic = &a->cfg->insts[i];
+        if (prints(ic->exp, format)) {
             found = 1;
-            rc |= cw_print_bodies(a->cfg->insts[i].conf, snap, out);
+            rc |= ic->exp->print(ic->conf, snap, format, out) != 0;
         }
     }
-    if (!found) {
-        fprintf(stderr, "hostwatch: once --format cloudwatch: no exporters.cloudwatch in the "
-                        "config\n");
-        return -1;
+    for (size_t k = 0; !found && hw_exporters[k]; k++) {
+        if (prints(hw_exporters[k], format)) {
+            found = 1;
+            int r = hw_exporters[k]->print(NULL, snap, format, out);
+            if (r == 1) {
+                fprintf(stderr, "hostwatch: once --format %s: no exporters.%s in the config\n",
+                        format, hw_exporters[k]->name);
+            }
+            rc |= r != 0;
+        }
     }
-    return rc;
+    return rc ? -1 : 0;
 }
 
 int hw_once_run(const char *config_path, enum hw_once_format fmt, FILE *out)
@@ -102,14 +121,11 @@ int hw_once_run(const char *config_path, enum hw_once_format fmt, FILE *out)
     int rc = 0;
     if (fmt == HW_FMT_JSON) {
         rc = hw_snapshot_to_json(snap, &b);
-    } else if (fmt == HW_FMT_CLOUDWATCH) {
-        rc = once_cloudwatch(a, snap, out);
-    } else if (fmt == HW_FMT_OPENMETRICS) {
-        prom_openmetrics_render(&b, snap, HW_VIEW_NODE);
-        rc = b.oom ? -1 : 0;
     } else {
-        prom_text_render(&b, snap, HW_VIEW_NODE);
-        rc = b.oom ? -1 : 0;
+        static const char *const names[] = {[HW_FMT_PROMETHEUS] = "prometheus",
+                                            [HW_FMT_OPENMETRICS] = "openmetrics",
+                                            [HW_FMT_CLOUDWATCH] = "cloudwatch"};
+        rc = once_print(a, snap, names[fmt], out);
     }
     hw_snapshot_release(snap);
     if (rc == 0 && b.len && fwrite(b.data, 1, b.len, out) != b.len) {

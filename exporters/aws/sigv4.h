@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <time.h>
 
-struct netlib; /* exporters/netlib.h */
+struct netlib; /* exporters/net/netlib.h */
 
 #define SIGV4_DATE_LEN 16    /* "20150830T123600Z" */
 #define SIGV4_HEX_LEN 64     /* lower-case hex SHA-256 / HMAC-SHA256 */

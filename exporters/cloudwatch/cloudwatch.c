@@ -332,7 +332,7 @@ static void cw_start_baselines(struct cw_exporter *st)
     }
 }
 
-/* Loop thread, after every publish: the families that are a sample now (exporters/sampler.h)
+/* Loop thread, after every publish: the families that are a sample now (exporters/push/sampler.h)
  * into the interval; a watched change is sent at once, with the event-driven families taken. */
 static int cw_flush(void *state, const struct hw_snapshot *snap)
 {
@@ -436,24 +436,17 @@ static void *cw_thread(void *arg)
 }
 
 
-const struct hw_exporter hw_exporter_cloudwatch = {
-    .name = "cloudwatch",
-    .help = "PutMetricData to Amazon CloudWatch (SigV4, batching, retries, on-disk spool)",
-    .opts = cw_opts,
-    .conf_size = sizeof(struct cw_conf),
-    .validate = cw_validate,
-    .create = cw_create,
-    .start = cw_start,
-    .flush = cw_flush,
-    .report = cw_send_report,
-    .stop = cw_stop,
-    .destroy = cw_destroy,
-    .checkpoint = cw_checkpoint,
-    .restore = cw_restore,
-};
 
-int cw_print_bodies(const struct cw_conf *c, const struct hw_snapshot *snap, FILE *out)
+/* `hostwatch once --format cloudwatch`: the request bodies the first flush of snap would send,
+ * one per line. */
+static int cw_print(const void *conf, const struct hw_snapshot *snap, const char *format,
+                    FILE *out)
 {
+    const struct cw_conf *c = conf;
+    (void)format;
+    if (!c) {
+        return 1; /* the namespace, dimensions and metrics come from a config */
+    }
     struct cw_exporter st = {.conf = c};
     struct cw_agg *agg = NULL;
     struct cw_datums d;
@@ -494,3 +487,23 @@ int cw_print_bodies(const struct cw_conf *c, const struct hw_snapshot *snap, FIL
     free(st.dims);
     return rc;
 }
+
+static const char *const cw_print_formats[] = {"cloudwatch", NULL};
+
+const struct hw_exporter hw_exporter_cloudwatch = {
+    .name = "cloudwatch",
+    .help = "PutMetricData to Amazon CloudWatch (SigV4, batching, retries, on-disk spool)",
+    .opts = cw_opts,
+    .conf_size = sizeof(struct cw_conf),
+    .validate = cw_validate,
+    .create = cw_create,
+    .start = cw_start,
+    .flush = cw_flush,
+    .report = cw_send_report,
+    .stop = cw_stop,
+    .destroy = cw_destroy,
+    .checkpoint = cw_checkpoint,
+    .restore = cw_restore,
+    .print_formats = cw_print_formats,
+    .print = cw_print,
+};

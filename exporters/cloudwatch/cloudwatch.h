@@ -39,8 +39,5 @@ struct cw_conf {
 
 extern const struct hw_exporter hw_exporter_cloudwatch;
 
-/* `hostwatch once --format cloudwatch`: the request bodies the first flush of snap would
- * send, one per line, printed to out. Returns 0 or -1. */
-int cw_print_bodies(const struct cw_conf *c, const struct hw_snapshot *snap, FILE *out);
 
 #endif

@@ -86,7 +86,7 @@ void cw_agg_free(struct cw_agg *agg);
  * ignored). 0 or -ENOMEM (the snapshot is then partly taken). Not thread-safe: the caller
  * serialises observe and flush of one aggregator. */
 int cw_agg_observe(struct cw_agg *agg, const struct hw_snapshot *snap);
-/* The same for the families i of snap with take[i] != 0 only (exporters/sampler.h); the others
+/* The same for the families i of snap with take[i] != 0 only (exporters/push/sampler.h); the others
  * are known to be present, so their series are kept as last taken. take NULL: every family.
  * The sampler decides what is new, so a snapshot already observed is taken again. */
 int cw_agg_observe_some(struct cw_agg *agg, const struct hw_snapshot *snap, const int64_t *take);

@@ -589,7 +589,7 @@ static int64_t emf_clock_ns(clockid_t id)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* The families of snap that are a sample now (exporters/sampler.h) into the aggregators. */
+/* The families of snap that are a sample now (exporters/push/sampler.h) into the aggregators. */
 static void emf_take(struct emf_exporter *st, const struct hw_snapshot *snap, unsigned flags)
 {
     const int n = sampler_take(&st->sampler, snap, hw_now_wall_ms(), flags);

@@ -257,15 +257,30 @@ static struct MHD_Response *cache_get(struct prom_state *st, enum prom_format fm
     return st->cache.resp[fmt][gz];
 }
 
-const char *prom_conf_listen(const void *conf)
+static const char *prom_health_listen(const void *conf, int *tls)
 {
+    *tls = ((const struct prom_conf *)conf)->tls.cert_file != NULL;
     return ((const struct prom_conf *)conf)->listen;
 }
 
-int prom_conf_tls(const void *conf)
+/* `hostwatch once`: what a scrape would get, node_exporter names, whatever the config. */
+static int prom_print(const void *conf, const struct hw_snapshot *snap, const char *format,
+                      FILE *out)
 {
-    return ((const struct prom_conf *)conf)->tls.cert_file != NULL;
+    struct hw_buf b;
+    (void)conf;
+    hw_buf_init(&b);
+    if (strcmp(format, "openmetrics") == 0) {
+        prom_openmetrics_render(&b, snap, HW_VIEW_NODE);
+    } else {
+        prom_text_render(&b, snap, HW_VIEW_NODE);
+    }
+    int rc = b.oom || (b.len && fwrite(b.data, 1, b.len, out) != b.len) ? -1 : 0;
+    hw_buf_free(&b);
+    return rc;
 }
+
+static const char *const prom_print_formats[] = {"prometheus", "openmetrics", NULL};
 
 int prom_accepts_gzip(const char *accept_encoding)
 {
@@ -655,4 +670,7 @@ const struct hw_exporter hw_exporter_prometheus = {
     .stop = prom_stop,
     .destroy = prom_destroy,
     .inputs_changed = prom_inputs_changed,
+    .print_formats = prom_print_formats,
+    .print = prom_print,
+    .health_listen = prom_health_listen,
 };

@@ -6,11 +6,6 @@
 
 extern const struct hw_exporter hw_exporter_prometheus;
 
-/* The listen address of a parsed exporters.prometheus config (for `hostwatch health`). */
-const char *prom_conf_listen(const void *conf);
-/* 1 when that listener serves HTTPS. */
-int prom_conf_tls(const void *conf);
-
 /* 1 when an Accept-Encoding header value allows gzip (q > 0). */
 int prom_accepts_gzip(const char *accept_encoding);
 

@@ -284,7 +284,7 @@ static int rw_enqueue(struct rw_exporter *st, const struct hw_snapshot *snap, in
     return 0;
 }
 
-/* Loop thread, after every publish: what is a sample now (exporters/sampler.h) is queued for
+/* Loop thread, after every publish: what is a sample now (exporters/push/sampler.h) is queued for
  * the sender; a watched change (flush_on_change) is sent at once. */
 static int rw_flush(void *state, const struct hw_snapshot *snap)
 {

@@ -35,7 +35,7 @@ struct rw_bodies {
 void rw_bodies_init(struct rw_bodies *b);
 void rw_bodies_free(struct rw_bodies *b);
 
-/* What the sampler took of one snapshot (exporters/sampler.h): family i's samples stamped
+/* What the sampler took of one snapshot (exporters/push/sampler.h): family i's samples stamped
  * stamps[i], none where it is 0; stamps NULL: every family at the snapshot's time. */
 struct rw_sample {
     const struct hw_snapshot *snap;
