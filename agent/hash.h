@@ -5,8 +5,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
-#define HW_FNV_OFFSET 1469598103934665603ull
+#define HW_FNV_OFFSET 0xcbf29ce484222325ull /* the FNV-1a 64-bit offset basis */
 
 /* Continues hash h over n bytes at p. */
 static inline uint64_t hw_fnv1a(uint64_t h, const void *p, size_t n)
@@ -16,6 +17,12 @@ static inline uint64_t hw_fnv1a(uint64_t h, const void *p, size_t n)
         h = (h ^ b[k]) * 1099511628211ull;
     }
     return h;
+}
+
+/* Continues h over s and its terminating NUL, so "ab","c" and "a","bc" differ. */
+static inline uint64_t hw_fnv1a_str(uint64_t h, const char *s)
+{
+    return hw_fnv1a(h, s, strlen(s) + 1);
 }
 
 #endif

@@ -1,5 +1,6 @@
 #include "registry.h"
 
+#include "hash.h"
 #include "loop.h"
 
 #include <errno.h>
@@ -56,16 +57,6 @@ struct hw_registry {
     pthread_mutex_t lock; /* guards `current` only */
     struct hw_snapshot_priv *current;
 };
-
-static uint64_t hash_bytes(uint64_t h, const char *s)
-{
-    /* FNV-1a, including the terminating NUL so "ab","c" and "a","bc" differ. */
-    do {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
-    } while (*s++);
-    return h;
-}
 
 static int index_resize(struct hw_index *ix, size_t cap)
 {
@@ -162,7 +153,7 @@ static struct hw_family *family_new(const struct hw_family_desc *d, const char *
     fam->d.unit = dup_or_empty(d->unit);
     fam->d.buckets = NULL;
     fam->owner = owner ? strdup(owner) : NULL;
-    fam->hash = hash_bytes(1469598103934665603ull, d->name);
+    fam->hash = hw_fnv1a_str(HW_FNV_OFFSET, d->name);
     if (d->type == HW_HISTOGRAM && d->nbuckets > 0) {
         double *b = malloc(d->nbuckets * sizeof(*b));
         if (b) {
@@ -223,7 +214,7 @@ static int same_owner(const char *a, const char *b)
 struct hw_family *hw_registry_family(struct hw_registry *reg, const struct hw_family_desc *d,
                                      const char *owner)
 {
-    uint64_t hash = hash_bytes(1469598103934665603ull, d->name);
+    uint64_t hash = hw_fnv1a_str(HW_FNV_OFFSET, d->name);
     int found;
     size_t slot = index_probe(&reg->index, hash, family_match, reg->fams, d->name, &found);
     if (found) {
@@ -358,7 +349,7 @@ struct hw_series *hw_family_series(struct hw_family *fam, const struct hw_label 
     }
     uint64_t hash = 1469598103934665603ull;
     for (size_t i = 0; i < nlabels; i++) {
-        hash = hash_bytes(hash_bytes(hash, sorted[i].key), sorted[i].value);
+        hash = hw_fnv1a_str(hw_fnv1a_str(hash, sorted[i].key), sorted[i].value);
     }
     struct series_key k = {sorted, nlabels};
     int found;

@@ -77,3 +77,29 @@ void hw_selfmetrics_reloaded(struct hw_selfmetrics *sm, int ok)
         hw_series_add(s, 1);
     }
 }
+
+static const struct hw_family_desc export_desc[] = {
+    [HW_EXPORT_REQUESTS] = {.name = "hostwatch_export_requests_total",
+                            .help = "Export requests (pushes, or scrapes served), by exporter and "
+                                    "result.",
+                            .unit = "Count", .type = HW_COUNTER, .views = HW_VIEW_NODE},
+    [HW_EXPORT_DATAPOINTS] = {.name = "hostwatch_export_datapoints_total",
+                              .help = "Datapoints handed to an exporter, by exporter and result.",
+                              .unit = "Count", .type = HW_COUNTER, .views = HW_VIEW_NODE},
+    [HW_EXPORT_SPOOL_BYTES] = {.name = "hostwatch_spool_bytes",
+                               .help = "Bytes waiting in an exporter's spool.", .unit = "Bytes",
+                               .type = HW_GAUGE, .views = HW_VIEW_NODE},
+};
+
+void hw_selfmetrics_export(struct hw_registry *reg, const char *exporter,
+                           const struct hw_export_row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        /* Shared by every exporter, so owned by the core: a reload never drops them. */
+        struct hw_family *f = hw_registry_family(reg, &export_desc[rows[i].fam], NULL);
+        const struct hw_label l[] = {{"exporter", exporter}, {"result", rows[i].result}};
+        if (f) {
+            (void)hw_family_set(f, l, rows[i].result ? 2 : 1, (double)atomic_load(rows[i].value));
+        }
+    }
+}

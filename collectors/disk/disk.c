@@ -12,10 +12,9 @@
 #include <string.h>
 #include <sys/statvfs.h>
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-
 #include "buf.h"
+#include "filters/regex.h"
+#include "hash.h"
 #include "diag.h"
 #include "log.h"
 #include "diskstats.h"
@@ -28,8 +27,6 @@
 #define DISK_DISKSTATS_MAX (4u * 1024 * 1024)
 /* Series per family: mounts are capped by the mountinfo parser, this caps devices. */
 #define DISK_MAX_SERIES 8192
-/* Backtracking bound for a user's io_ignore_devices against a device name. */
-#define DISK_REGEX_MATCH_LIMIT 100000
 
 #define DISK_COMP "disk"
 
@@ -264,9 +261,7 @@ struct disk_state {
     int io;
     int drop_device; /* CloudWatch labels: path and fstype only */
     int64_t timeout_ns;
-    pcre2_code *ignore_re;
-    pcre2_match_data *md;
-    pcre2_match_context *mctx;
+    struct hw_regex *ignore_re; /* io_ignore_devices; NULL: none */
     struct fsstat_pool *pool;
     struct mountinfo mi;
     struct hw_buf buf;
@@ -296,15 +291,12 @@ static int strlist_copy(struct hw_strlist *dst, const struct hw_strlist *src)
     return 0;
 }
 
-/* Compiles io_ignore_devices; NULL with *err set (0 for an empty pattern) when none. */
-static pcre2_code *disk_compile(const char *re, int *err, PCRE2_SIZE *off)
+/* Compiles io_ignore_devices; NULL with err set ("" for an empty pattern) when none. */
+static struct hw_regex *disk_compile(const char *re, char *err, size_t errlen, size_t *col)
 {
-    *err = 0;
-    *off = 0;
-    if (!re || !*re) {
-        return NULL;
-    }
-    return pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, 0, err, off, NULL);
+    err[0] = '\0';
+    *col = 0;
+    return re && *re ? regex_compile(re, err, errlen, col) : NULL;
 }
 
 static int disk_validate(const void *conf, const char *path, struct hw_diag *d)
@@ -322,18 +314,14 @@ static int disk_validate(const void *conf, const char *path, struct hw_diag *d)
             errs++;
         }
     }
-    int err;
-    PCRE2_SIZE off;
-    pcre2_code *re = disk_compile(c->io_ignore_devices, &err, &off);
+    char err[256];
+    size_t col;
+    struct hw_regex *re = disk_compile(c->io_ignore_devices, err, sizeof(err), &col);
     if (re) {
-        pcre2_code_free(re);
-    } else if (err != 0) {
-        PCRE2_UCHAR msg[256];
-        if (pcre2_get_error_message(err, msg, sizeof(msg)) < 0) {
-            snprintf((char *)msg, sizeof(msg), "error %d", err);
-        }
+        regex_free(re);
+    } else if (err[0]) {
         hw_diag_add(d, hw_path_key(where, sizeof(where), path, "io_ignore_devices"),
-                    "invalid regular expression at offset %zu: %s", (size_t)off, (char *)msg);
+                    "invalid regular expression at offset %zu: %s", col ? col - 1 : 0, err);
         errs++;
     }
     return errs;
@@ -346,9 +334,7 @@ static void disk_destroy(void *state)
         return;
     }
     fsstat_pool_free(st->pool);
-    pcre2_match_data_free(st->md);
-    pcre2_match_context_free(st->mctx);
-    pcre2_code_free(st->ignore_re);
+    regex_free(st->ignore_re);
     hw_strlist_free(&st->mounts);
     hw_strlist_free(&st->ignore_mounts);
     hw_strlist_free(&st->ignore_fs_types);
@@ -370,21 +356,13 @@ static int path_is(const char *p, const char *dir)
     return n == strlen(dir) && strncmp(p, dir, n) == 0;
 }
 
-/* Compiles the device filter once; the match data and limits are reused by every collect. */
+/* Compiles the device filter once (validate() reported a bad one). */
 static int disk_setup_regex(struct disk_state *st, const char *pattern)
 {
-    int err;
-    PCRE2_SIZE off;
-    st->ignore_re = disk_compile(pattern, &err, &off);
-    if (!st->ignore_re) {
-        return err != 0 ? -EINVAL : 0;
-    }
-    st->md = pcre2_match_data_create_from_pattern(st->ignore_re, NULL);
-    st->mctx = pcre2_match_context_create(NULL);
-    if (!st->md || !st->mctx) {
-        return -ENOMEM;
-    }
-    return pcre2_set_match_limit(st->mctx, DISK_REGEX_MATCH_LIMIT) == 0 ? 0 : -EINVAL;
+    char err[256];
+    size_t col;
+    st->ignore_re = disk_compile(pattern, err, sizeof(err), &col);
+    return st->ignore_re || !err[0] ? 0 : -EINVAL;
 }
 
 static struct hw_family *disk_family(struct disk_state *st, const struct disk_fam *f)
@@ -495,15 +473,6 @@ static int disk_selected(const struct disk_state *st, const char *mnt, const cha
            !any_fnmatch(&st->ignore_fs_types, fstype);
 }
 
-static uint64_t fnv1a(uint64_t h, const char *s)
-{
-    do {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
-    } while (*s++);
-    return h;
-}
-
 /* Sizes the duplicate filter for n mounts (load at most one half) and empties it. */
 static int seen_reset(struct disk_state *st, size_t n)
 {
@@ -540,7 +509,8 @@ static int seen_insert(struct disk_state *st, size_t i, const char *mnt, int fro
     const struct mountinfo_entry *e = &st->mi.v[i];
     const size_t mask = st->seen_cap - 1;
     size_t slot =
-        (size_t)fnv1a(fnv1a(fnv1a(1469598103934665603ull, e->source), mnt), e->fstype) & mask;
+        (size_t)hw_fnv1a_str(hw_fnv1a_str(hw_fnv1a_str(HW_FNV_OFFSET, e->source), mnt), e->fstype) &
+        mask;
     for (; st->seen[slot]; slot = (slot + 1) & mask) {
         const struct mountinfo_entry *o = &st->mi.v[st->seen[slot] - 1];
         const char *omnt = disk_mountpoint(st, o->mountpoint, from_self);
@@ -693,9 +663,7 @@ static int disk_device_ignored(const struct disk_state *st, const char *name)
     if (!st->ignore_re) {
         return 0;
     }
-    const int rc =
-        pcre2_match(st->ignore_re, (PCRE2_SPTR)name, strlen(name), 0, 0, st->md, st->mctx);
-    return rc >= 0;
+    return regex_match(st->ignore_re, name, strlen(name)) == 1;
 }
 
 static double io_value(const struct diskstats_entry *e, const struct io_metric *m)

@@ -19,6 +19,8 @@
 
 #include "logtail_int.h"
 
+#include "hash.h"
+
 #define LOGTAIL_DEFAULT_LINE (64u * 1024)
 #define LOGTAIL_DEFAULT_BLOCK (256u * 1024)
 /* Events on a glob's directory that may concern a matching file. Never IN_ACCESS, IN_OPEN or
@@ -224,7 +226,7 @@ struct logtail_file *logtail_track(struct logtail *lt, const char *path, dev_t d
     f->fd = -1;
     f->dev = dev;
     f->ino = ino;
-    f->fp = LOGTAIL_FNV_BASIS;
+    f->fp = HW_FNV_OFFSET;
     f->grow_ns = lt->now;
     lt->files[lt->nfiles++] = f;
     return f;
@@ -534,7 +536,7 @@ static int logtail_restart(struct logtail *lt, struct logtail_file *f)
     f->off = f->end = f->scan = 0;
     f->skip = false;
     f->line_no = 0;
-    f->fp = LOGTAIL_FNV_BASIS;
+    f->fp = HW_FNV_OFFSET;
     f->fp_len = 0;
     f->grow_ns = lt->now;
     return r < 0 ? r : 0;

@@ -16,7 +16,6 @@
 /* Entries in the table (files tracked, draining, unreadable, or ignored directories). */
 #define LOGTAIL_MAX_FILES 1024
 /* FNV-1a 64-bit offset basis: the fingerprint of zero bytes. */
-#define LOGTAIL_FNV_BASIS 0xcbf29ce484222325ull
 
 /* One file known by its (dev, inode). */
 struct logtail_file {
@@ -76,7 +75,6 @@ struct logtail_file *logtail_track(struct logtail *lt, const char *path, dev_t d
 int logtail_open_at(int dirfd, const char *name, dev_t dev, ino_t ino, struct stat *st);
 
 /* logtail_rotate.c */
-uint64_t logtail_fnv(uint64_t h, const void *p, size_t n);
 /* 1 when the file still starts with f's fingerprint (which is then extended to up to
  * LOGTAIL_FP_MAX bytes), 0 when it does not, -errno on a read failure. */
 int logtail_fp_check(struct logtail_file *f, int fd, uint64_t size);

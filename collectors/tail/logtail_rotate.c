@@ -17,17 +17,10 @@
 
 #include "logtail_int.h"
 
+#include "hash.h"
+
 /* ---- fingerprints ------------------------------------------------------------------------- */
 
-uint64_t logtail_fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *s = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
 
 /* Reads the first min(size, LOGTAIL_FP_MAX) bytes of fd; the count (less at a short file) or
  * -errno. */
@@ -54,7 +47,7 @@ static ssize_t logtail_read_head(int fd, unsigned char *head, uint64_t size)
 /* Whether the first fp_len bytes in head[0, n) hash to fp. */
 static bool logtail_fp_matches(uint64_t fp, size_t fp_len, const unsigned char *head, size_t n)
 {
-    return n >= fp_len && logtail_fnv(LOGTAIL_FNV_BASIS, head, fp_len) == fp;
+    return n >= fp_len && hw_fnv1a(HW_FNV_OFFSET, head, fp_len) == fp;
 }
 
 int logtail_fp_check(struct logtail_file *f, int fd, uint64_t size)
@@ -68,7 +61,7 @@ int logtail_fp_check(struct logtail_file *f, int fd, uint64_t size)
         return 0;
     }
     /* a short fingerprint grows with the file, up to LOGTAIL_FP_MAX bytes */
-    f->fp = logtail_fnv(f->fp, head + f->fp_len, (size_t)n - f->fp_len);
+    f->fp = hw_fnv1a(f->fp, head + f->fp_len, (size_t)n - f->fp_len);
     f->fp_len = (size_t)n;
     return 1;
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "loop.h"
 
 
 struct aws_cred_chain {
@@ -18,13 +19,6 @@ struct aws_cred_chain {
     int have;
     int64_t fetched_ms;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int aws_parse_iso8601(const char *s, int64_t *ms)
 {
@@ -262,7 +256,7 @@ static int cache_fresh(const struct aws_cred_chain *c)
     }
     int64_t margin = (c->cached.expires_ms - c->fetched_ms) / 2;
     margin = margin > 300000 ? 300000 : margin;
-    return now_ms() < c->cached.expires_ms - margin;
+    return hw_now_wall_ms() < c->cached.expires_ms - margin;
 }
 
 int aws_creds_get(struct aws_cred_chain *c, struct aws_creds *out, char *err, size_t errlen)
@@ -284,7 +278,7 @@ int aws_creds_get(struct aws_cred_chain *c, struct aws_creds *out, char *err, si
         }
         c->cached = got;
         c->have = 1;
-        c->fetched_ms = now_ms();
+        c->fetched_ms = hw_now_wall_ms();
     }
     *out = c->cached;
     return 0;

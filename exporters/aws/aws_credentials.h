@@ -30,17 +30,6 @@ int aws_creds_get(struct aws_cred_chain *c, struct aws_creds *out, char *err, si
 /* Drops the cache (after an ExpiredToken answer). */
 void aws_creds_invalidate(struct aws_cred_chain *c);
 
-/* Region: `configured` unless "auto"/empty, else AWS_REGION, AWS_DEFAULT_REGION, the profile's
- * region, IMDS. 0 or -1. */
-int aws_region_resolve(struct hw_http *http, const char *configured, char *out, size_t len);
-
-/* ${aws:InstanceId}, ${aws:Region}, ${aws:AutoScalingGroupName}, ${aws:ImageId},
- * ${aws:InstanceType}, ${ecs:FIELD} (a field of the ECS task document: TaskArn, Cluster,
- * ClusterName, TaskDefinitionFamily, TaskId, ServiceName, AvailabilityZone, ...) and ${ENV_VAR}
- * in s, expanded into out.
- * An unknown value expands to "" (the dimension is then skipped). 0, or -1 when out is short. */
-int aws_expand(struct hw_http *http, const char *region, const char *s, char *out, size_t len);
-
 /* Parsers, exposed for tests: the credentials JSON of IMDS and ECS, STS's XML, ISO 8601. */
 int aws_creds_parse_json(const char *text, size_t len, struct aws_creds *out);
 int aws_creds_parse_sts(const char *text, size_t len, struct aws_creds *out);

@@ -17,6 +17,7 @@
 
 #include "aws_internal.h"
 #include "buf.h"
+#include "loop.h"
 
 extern char **environ;
 
@@ -163,9 +164,7 @@ int aws_creds_parse_process(const char *text, size_t len, int64_t now_ms, struct
 
 static int64_t mono_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return hw_now_mono_ns() / 1000000;
 }
 
 /* Starts argv with stdin from /dev/null and stdout, stderr into pipes (fds[0], fds[1]). */
@@ -286,13 +285,6 @@ int aws_run_captured(char *const argv[], int timeout_ms, struct hw_buf *out, cha
     return rc;
 }
 
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int aws_creds_from_process(struct aws_creds *c, char *why, size_t len)
 {
     char cmd[4096], where[1100], words[4096], detail[600];
@@ -309,7 +301,7 @@ int aws_creds_from_process(struct aws_creds *c, char *why, size_t len)
     if (aws_split_command(cmd, words, sizeof(words), argv, AWS_CREDPROC_MAX_ARGS + 1, detail,
                           sizeof(detail)) > 0 &&
         aws_run_captured(argv, AWS_CREDPROC_TIMEOUT_MS, &out, detail, sizeof(detail)) == 0 &&
-        aws_creds_parse_process(out.data ? out.data : "", out.len, wall_ms(), c, detail,
+        aws_creds_parse_process(out.data ? out.data : "", out.len, hw_now_wall_ms(), c, detail,
                                 sizeof(detail)) == 0) {
         c->source = "process";
         snprintf(detail, sizeof(detail), "credential_process of profile %.64s", profile);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "aws_identity.h"
 #include "aws_internal.h"
 #include "buf.h"
 

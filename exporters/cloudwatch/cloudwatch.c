@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "exporters/aws/aws_identity.h"
 #include "cw_agg.h"
 #include "cw_query.h"
 #include "cw_send.h"
@@ -238,17 +239,20 @@ static int cw_start(void *state)
     return 0;
 }
 
-/* FNV-1a of a string and its terminating NUL (so "ab","c" differs from "a","bc"). */
+/* The seed of the configuration hash saved with the counter baselines in state files: the same
+ * for ever, or an upgrade would refuse the baselines an earlier version saved. */
+#define CW_CONFIG_HASH_SEED 1469598103934665603ull
+
 static uint64_t fnv_str(uint64_t h, const char *s)
 {
-    return hw_fnv1a(h, s ? s : "", s ? strlen(s) + 1 : 1);
+    return hw_fnv1a_str(h, s ? s : "");
 }
 
 /* What decides where and as what counters are sent: saved baselines are only taken back by an
  * exporter with the same (namespace is checked on its own). */
 static uint64_t config_hash(const struct cw_conf *c)
 {
-    uint64_t h = fnv_str(fnv_str(HW_FNV_OFFSET, c->region), c->endpoint);
+    uint64_t h = fnv_str(fnv_str(CW_CONFIG_HASH_SEED, c->region), c->endpoint);
     for (size_t i = 0; i < c->metrics.n; i++) {
         h = fnv_str(h, c->metrics.v[i]);
     }

@@ -8,7 +8,6 @@
 
 #include "cw_agg.h"
 
-#define CW_NONE SIZE_MAX
 
 struct cw_series {
     const struct hw_label *labels; /* in this allocation, sorted by key */

@@ -9,7 +9,6 @@
 
 #include "cw_query.h"
 
-#define CW_NONE SIZE_MAX
 #define CW_LIT(s) s, sizeof(s) - 1
 
 /* One MetricData member (or a part of a large distribution). Query members carry '#' in place

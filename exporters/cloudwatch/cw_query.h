@@ -15,6 +15,8 @@
 
 #include "buf.h"
 
+#define CW_NONE SIZE_MAX /* no index: the end of a chain, or nothing found */
+
 #define CW_MAX_DIMS 30
 #define CW_MAX_NAME_LEN 255
 #define CW_MAX_DIM_VALUE_LEN 1024

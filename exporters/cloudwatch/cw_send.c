@@ -8,9 +8,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exporters/aws/aws_identity.h"
 #include "cw_json.h"
 #include "cw_query.h"
 #include "log.h"
+#include "selfmetrics.h"
 #include "loop.h"
 #include "exporters/push/push.h"
 #include "exporters/push/push_sign.h"
@@ -370,36 +372,15 @@ void cw_send_drain_spool(struct cw_exporter *st)
 void cw_send_report(void *state, struct hw_registry *reg)
 {
     struct cw_exporter *st = state;
-    static const struct hw_family_desc req = {
-        .name = "hostwatch_export_requests_total",
-        .help = "Export requests (pushes, or scrapes served), by exporter and result.",
-        .unit = "Count", .type = HW_COUNTER, .views = HW_VIEW_NODE};
-    static const struct hw_family_desc dp = {
-        .name = "hostwatch_export_datapoints_total",
-        .help = "Datapoints handed to an exporter, by exporter and result.",
-        .unit = "Count", .type = HW_COUNTER, .views = HW_VIEW_NODE};
-    static const struct hw_family_desc sp = {
-        .name = "hostwatch_spool_bytes", .help = "Bytes waiting in an exporter's spool.",
-        .unit = "Bytes", .type = HW_GAUGE, .views = HW_VIEW_NODE};
-    struct hw_family *fr = hw_registry_family(reg, &req, NULL);
-    struct hw_family *fd = hw_registry_family(reg, &dp, NULL);
-    struct hw_family *fs = hw_registry_family(reg, &sp, NULL);
-    const struct {
-        struct hw_family *f;
-        const char *result;
-        atomic_ullong *v;
-    } rows[] = {{fr, "success", &st->stats.req_ok},        {fr, "error", &st->stats.req_error},
-                {fr, "throttled", &st->stats.req_throttled}, {fr, "rejected", &st->stats.req_rejected},
-                {fd, "sent", &st->stats.dp_sent},            {fd, "dropped", &st->stats.dp_dropped},
-                {fd, "spooled", &st->stats.dp_spooled},      {fd, "dry_run", &st->stats.dp_dry_run}};
-    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-        const struct hw_label l[] = {{"exporter", "cloudwatch"}, {"result", rows[i].result}};
-        if (rows[i].f) {
-            hw_family_set(rows[i].f, l, 2, (double)atomic_load(rows[i].v));
-        }
-    }
-    const struct hw_label l[] = {{"exporter", "cloudwatch"}};
-    if (fs) {
-        hw_family_set(fs, l, 1, (double)atomic_load(&st->stats.spool_bytes));
-    }
+    const struct hw_export_row rows[] = {
+        {HW_EXPORT_REQUESTS, "success", &st->stats.req_ok},
+        {HW_EXPORT_REQUESTS, "error", &st->stats.req_error},
+        {HW_EXPORT_REQUESTS, "throttled", &st->stats.req_throttled},
+        {HW_EXPORT_REQUESTS, "rejected", &st->stats.req_rejected},
+        {HW_EXPORT_DATAPOINTS, "sent", &st->stats.dp_sent},
+        {HW_EXPORT_DATAPOINTS, "dropped", &st->stats.dp_dropped},
+        {HW_EXPORT_DATAPOINTS, "spooled", &st->stats.dp_spooled},
+        {HW_EXPORT_DATAPOINTS, "dry_run", &st->stats.dp_dry_run},
+        {HW_EXPORT_SPOOL_BYTES, NULL, &st->stats.spool_bytes}};
+    hw_selfmetrics_export(reg, "cloudwatch", rows, sizeof(rows) / sizeof(rows[0]));
 }

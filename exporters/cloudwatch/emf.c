@@ -1,4 +1,5 @@
 /* exporters.emf: Embedded Metric Format documents; the format's rules are in emf.h. */
+#include "exporters/aws/aws_identity.h"
 #include "emf.h"
 
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include "cw_agg.h"
 #include "diag.h"
 #include "log.h"
+#include "selfmetrics.h"
 #include "loop.h"
 #include "exporters/push/sampler.h"
 
@@ -645,34 +647,11 @@ static void emf_stop(void *state)
 static void emf_report(void *state, struct hw_registry *reg)
 {
     struct emf_exporter *st = state;
-    static const struct hw_family_desc req = {
-        .name = "hostwatch_export_requests_total",
-        .help = "Export requests (pushes, or scrapes served), by exporter and result.",
-        .unit = "Count",
-        .type = HW_COUNTER,
-        .views = HW_VIEW_NODE};
-    static const struct hw_family_desc dp = {
-        .name = "hostwatch_export_datapoints_total",
-        .help = "Datapoints handed to an exporter, by exporter and result.",
-        .unit = "Count",
-        .type = HW_COUNTER,
-        .views = HW_VIEW_NODE};
-    struct hw_family *fr = hw_registry_family(reg, &req, NULL);
-    struct hw_family *fd = hw_registry_family(reg, &dp, NULL);
-    const struct {
-        struct hw_family *f;
-        const char *result;
-        atomic_ullong *v;
-    } rows[] = {{fr, "success", &st->docs_ok},
-                {fr, "error", &st->docs_err},
-                {fd, "sent", &st->dp_sent},
-                {fd, "dropped", &st->dp_dropped}};
-    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-        const struct hw_label l[] = {{"exporter", "emf"}, {"result", rows[i].result}};
-        if (rows[i].f && hw_family_set(rows[i].f, l, 2, (double)atomic_load(rows[i].v)) != 0) {
-            hw_debug("emf", "self-metric not recorded", "result=%s", rows[i].result);
-        }
-    }
+    const struct hw_export_row rows[] = {{HW_EXPORT_REQUESTS, "success", &st->docs_ok},
+                                         {HW_EXPORT_REQUESTS, "error", &st->docs_err},
+                                         {HW_EXPORT_DATAPOINTS, "sent", &st->dp_sent},
+                                         {HW_EXPORT_DATAPOINTS, "dropped", &st->dp_dropped}};
+    hw_selfmetrics_export(reg, "emf", rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 const struct hw_exporter hw_exporter_emf = {

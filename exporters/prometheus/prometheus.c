@@ -20,6 +20,7 @@
 #include "prom_auth.h"
 #include "prom_proto.h"
 #include "prom_text.h"
+#include "selfmetrics.h"
 #include "prom_tls.h"
 
 struct prom_tls_conf {
@@ -118,7 +119,6 @@ struct prom_state {
     pthread_mutex_t lock; /* guards cache */
     struct prom_cache cache;
     atomic_ullong scrapes, bad_requests, errors, unauthorized;
-    struct hw_family *requests_fam;
     struct prom_auth *auth; /* NULL: no basic auth */
     int has_tls;
     struct prom_tls tls;
@@ -549,12 +549,6 @@ static int prom_create(const void *conf, const struct hw_ctx *ctx, void **state)
         prom_destroy(st);
         return -1;
     }
-    static const struct hw_family_desc req_desc = {
-        .name = "hostwatch_export_requests_total",
-        .help = "Export requests (pushes, or scrapes served), by exporter and result.",
-        .unit = "Count", .type = HW_COUNTER, .views = HW_VIEW_NODE};
-    /* Shared by every exporter: owned by the core. */
-    st->requests_fam = hw_registry_family(ctx->reg, &req_desc, NULL);
     *state = st;
     return 0;
 }
@@ -616,20 +610,11 @@ static void prom_set_ready(void *state, int ready)
 static void prom_report(void *state, struct hw_registry *reg)
 {
     struct prom_state *st = state;
-    (void)reg;
-    if (!st->requests_fam) {
-        return;
-    }
-    const struct hw_label ok[] = {{"exporter", "prometheus"}, {"result", "success"}};
-    const struct hw_label bad[] = {{"exporter", "prometheus"}, {"result", "bad_request"}};
-    const struct hw_label err[] = {{"exporter", "prometheus"}, {"result", "error"}};
-    const struct hw_label unauth[] = {{"exporter", "prometheus"}, {"result", "unauthorized"}};
-    hw_family_set(st->requests_fam, ok, 2, (double)atomic_load(&st->scrapes));
-    hw_family_set(st->requests_fam, bad, 2, (double)atomic_load(&st->bad_requests));
-    hw_family_set(st->requests_fam, err, 2, (double)atomic_load(&st->errors));
-    if (st->auth) {
-        hw_family_set(st->requests_fam, unauth, 2, (double)atomic_load(&st->unauthorized));
-    }
+    const struct hw_export_row rows[] = {{HW_EXPORT_REQUESTS, "success", &st->scrapes},
+                                         {HW_EXPORT_REQUESTS, "bad_request", &st->bad_requests},
+                                         {HW_EXPORT_REQUESTS, "error", &st->errors},
+                                         {HW_EXPORT_REQUESTS, "unauthorized", &st->unauthorized}};
+    hw_selfmetrics_export(reg, "prometheus", rows, st->auth ? 4 : 3);
 }
 
 static void prom_stop(void *state)

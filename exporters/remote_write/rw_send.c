@@ -6,8 +6,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exporters/aws/aws_identity.h"
 #include "buf.h"
 #include "log.h"
+#include "selfmetrics.h"
 #include "exporters/push/push_sign.h"
 #include "exporters/aws/sigv4.h"
 #include "version.h"
@@ -398,30 +400,14 @@ void rw_send_close(struct rw_exporter *st)
 void rw_send_report(void *state, struct hw_registry *reg)
 {
     struct rw_exporter *st = state;
-    static const struct hw_family_desc descs[] = {
-        {.name = "hostwatch_export_requests_total",
-         .help = "Export requests (pushes, or scrapes served), by exporter and result.",
-         .unit = "Count", .type = HW_COUNTER, .views = HW_VIEW_NODE},
-        {.name = "hostwatch_export_datapoints_total",
-         .help = "Datapoints handed to an exporter, by exporter and result.", .unit = "Count",
-         .type = HW_COUNTER, .views = HW_VIEW_NODE},
-        {.name = "hostwatch_spool_bytes", .help = "Bytes waiting in an exporter's spool.",
-         .unit = "Bytes", .type = HW_GAUGE, .views = HW_VIEW_NODE},
-    };
-    const struct {
-        size_t fam;
-        const char *result; /* NULL: no result label */
-        atomic_ullong *v;
-    } rows[] = {{0, "success", &st->stats.req_ok},      {0, "error", &st->stats.req_error},
-                {0, "throttled", &st->stats.req_throttled},
-                {0, "rejected", &st->stats.req_rejected}, {1, "sent", &st->stats.dp_sent},
-                {1, "dropped", &st->stats.dp_dropped},  {1, "spooled", &st->stats.dp_spooled},
-                {2, NULL, &st->stats.spool_bytes}};
-    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-        struct hw_family *f = hw_registry_family(reg, &descs[rows[i].fam], NULL);
-        const struct hw_label l[] = {{"exporter", "remote_write"}, {"result", rows[i].result}};
-        if (f) {
-            hw_family_set(f, l, rows[i].result ? 2 : 1, (double)atomic_load(rows[i].v));
-        }
-    }
+    const struct hw_export_row rows[] = {
+        {HW_EXPORT_REQUESTS, "success", &st->stats.req_ok},
+        {HW_EXPORT_REQUESTS, "error", &st->stats.req_error},
+        {HW_EXPORT_REQUESTS, "throttled", &st->stats.req_throttled},
+        {HW_EXPORT_REQUESTS, "rejected", &st->stats.req_rejected},
+        {HW_EXPORT_DATAPOINTS, "sent", &st->stats.dp_sent},
+        {HW_EXPORT_DATAPOINTS, "dropped", &st->stats.dp_dropped},
+        {HW_EXPORT_DATAPOINTS, "spooled", &st->stats.dp_spooled},
+        {HW_EXPORT_SPOOL_BYTES, NULL, &st->stats.spool_bytes}};
+    hw_selfmetrics_export(reg, "remote_write", rows, sizeof(rows) / sizeof(rows[0]));
 }

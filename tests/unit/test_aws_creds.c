@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exporters/aws/aws_identity.h"
 #include "exporters/aws/aws_credentials.h"
 #include "exporters/net/http_client.h"
 
