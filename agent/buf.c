@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -223,4 +224,20 @@ int hw_buf_gzip(struct hw_buf *out, const void *data, size_t len, int level)
     }
     deflateEnd(&z);
     return rc;
+}
+
+void *hw_grow(void *v, size_t *cap, size_t n, size_t elem, size_t first)
+{
+    if (n < *cap) {
+        return v;
+    }
+    const size_t c = *cap ? *cap * 2 : first;
+    if (c < *cap || c > SIZE_MAX / elem) {
+        return NULL;
+    }
+    void *p = realloc(v, c * elem);
+    if (p) {
+        *cap = c;
+    }
+    return p;
 }

@@ -38,4 +38,9 @@ int hw_buf_gzip(struct hw_buf *out, const void *data, size_t len, int level);
 /* Reads a whole file (up to max bytes) into b; 0 or -errno. */
 int hw_buf_read_file(struct hw_buf *b, const char *path, size_t max);
 
+/* Room for one more element in a doubling array of elem-byte elements holding n of *cap (the
+ * first allocation: `first` of them): the array, moved or not, or NULL when memory ran out (the
+ * array and *cap are then as they were). */
+void *hw_grow(void *v, size_t *cap, size_t n, size_t elem, size_t first);
+
 #endif

@@ -1,4 +1,5 @@
 #include "diag.h"
+#include "buf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,15 +26,11 @@ static void diag_push(struct hw_diag *d, const char *prefix, const char *fmt, va
 {
     char msg[1024];
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 8;
-        char **p = realloc(d->msgs, cap * sizeof(*p));
-        if (!p) {
-            return;
-        }
-        d->msgs = p;
-        d->cap = cap;
+    char ** p = hw_grow(d->msgs, &d->cap, d->n, sizeof(*p), 8);
+    if (!p) {
+        return;
     }
+    d->msgs = p;
     size_t len = strlen(prefix) + strlen(msg) + 1;
     char *line = malloc(len);
     if (!line) {

@@ -2,6 +2,7 @@
 
 #include "hash.h"
 #include "loop.h"
+#include "buf.h"
 
 #include <errno.h>
 #include <math.h>
@@ -227,15 +228,11 @@ struct hw_family *hw_registry_family(struct hw_registry *reg, const struct hw_fa
         }
         return fam;
     }
-    if (reg->nfams == reg->cap) {
-        size_t cap = reg->cap ? reg->cap * 2 : 64;
-        struct hw_family **p = realloc(reg->fams, cap * sizeof(*p));
-        if (!p) {
-            return NULL;
-        }
-        reg->fams = p;
-        reg->cap = cap;
+    struct hw_family ** p = hw_grow(reg->fams, &reg->cap, reg->nfams, sizeof(*p), 64);
+    if (!p) {
+        return NULL;
     }
+    reg->fams = p;
     struct hw_family *fam = family_new(d, owner);
     if (!fam) {
         return NULL;
@@ -362,15 +359,11 @@ struct hw_series *hw_family_series(struct hw_family *fam, const struct hw_label 
     if (max_series && fam->nseries >= max_series) {
         return NULL;
     }
-    if (fam->nseries == fam->cap) {
-        size_t cap = fam->cap ? fam->cap * 2 : 4;
-        struct hw_series **p = realloc(fam->series, cap * sizeof(*p));
-        if (!p) {
-            return NULL;
-        }
-        fam->series = p;
-        fam->cap = cap;
+    struct hw_series ** p = hw_grow(fam->series, &fam->cap, fam->nseries, sizeof(*p), 4);
+    if (!p) {
+        return NULL;
     }
+    fam->series = p;
     struct hw_series *s = series_new(&k, hash, fam->d.nbuckets);
     if (!s) {
         return NULL;

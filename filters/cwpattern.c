@@ -6,6 +6,7 @@
 #define _GNU_SOURCE /* memmem */
 #endif
 #include "cwpattern_int.h"
+#include "buf.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -38,22 +39,6 @@ int cwp_fail(struct cwp_parser *ps, size_t at, const char *fmt, ...)
         *ps->col = at + 1;
     }
     return -1;
-}
-
-/* Makes room for n + 1 elements of elem bytes in *arr (capacity doubling); 0 or -1. */
-int cwp_grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap) {
-        return 0;
-    }
-    size_t ncap = *cap ? *cap * 2 : 8;
-    void *na = realloc(*arr, ncap * elem);
-    if (!na) {
-        return -1;
-    }
-    *arr = na;
-    *cap = ncap;
-    return 0;
 }
 
 int cwp_is_ws(char c)
@@ -199,9 +184,11 @@ static int cwp_terms_compile(struct cwp_parser *ps)
                 return cwp_fail(ps, at, "expected a term after \"%c\"", ps->src[at]);
             }
         }
-        if (cwp_grow((void **)&p->terms, &p->terms_cap, p->nterms, sizeof(*p->terms)) != 0) {
+        void *grown = hw_grow(p->terms, &p->terms_cap, p->nterms, sizeof(*p->terms), 8);
+        if (!grown) {
             return cwp_fail(ps, at, "out of memory");
         }
+        p->terms = grown;
         struct cwp_term *t = &p->terms[p->nterms++];
         memset(t, 0, sizeof(*t));
         t->role = role;

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE /* memmem */
 #endif
 #include "cwpattern_int.h"
+#include "buf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,9 +138,11 @@ static int cwp_delim_element(struct cwp_parser *ps, struct cwp_list *all)
 {
     struct cwp *p = ps->p;
     size_t at = ps->pos, idx = p->ndfields;
-    if (cwp_grow((void **)&p->dfields, &p->dfields_cap, idx, sizeof(*p->dfields)) != 0) {
+    void *grown = hw_grow(p->dfields, &p->dfields_cap, idx, sizeof(*p->dfields), 8);
+    if (!grown) {
         return cwp_fail(ps, at, "out of memory");
     }
+    p->dfields = grown;
     p->dfields[idx].name = NULL;
     if (++p->ndfields > CWP_MAX_FIELDS) {
         return cwp_fail(ps, at, "more than %d fields", CWP_MAX_FIELDS);
@@ -298,9 +301,11 @@ static int cwp_delim_split(const char *line, size_t len, struct cwp_match *m, si
             }
             i = end;
         }
-        if (cwp_grow((void **)&m->spans, &m->spans_cap, 2 * m->nspans + 1, sizeof(size_t)) != 0) {
+        void *grown = hw_grow(m->spans, &m->spans_cap, 2 * m->nspans + 1, sizeof(size_t), 8);
+        if (!grown) {
             return -1;
         }
+        m->spans = grown;
         m->spans[2 * m->nspans] = start;
         m->spans[2 * m->nspans + 1] = end - start;
         m->nspans++;

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE /* memmem, strndup */
 #endif
 #include "cwpattern_int.h"
+#include "buf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,9 +260,11 @@ int cwp_parse_value(struct cwp_parser *ps, enum cwp_op op, struct cwp_value *v)
 
 size_t cwp_node_add(struct cwp *p, enum cwp_ntype type, size_t arg)
 {
-    if (cwp_grow((void **)&p->nodes, &p->nodes_cap, p->nnodes, sizeof(*p->nodes)) != 0) {
+    void *grown = hw_grow(p->nodes, &p->nodes_cap, p->nnodes, sizeof(*p->nodes), 8);
+    if (!grown) {
         return CWP_NONE;
     }
+    p->nodes = grown;
     p->nodes[p->nnodes].type = type;
     p->nodes[p->nnodes].arg = arg;
     p->nodes[p->nnodes].next = CWP_NONE;
@@ -289,9 +292,11 @@ size_t cwp_list_close(struct cwp *p, struct cwp_list *l, enum cwp_ntype type)
 
 size_t cwp_cond_add(struct cwp *p)
 {
-    if (cwp_grow((void **)&p->conds, &p->conds_cap, p->nconds, sizeof(*p->conds)) != 0) {
+    void *grown = hw_grow(p->conds, &p->conds_cap, p->nconds, sizeof(*p->conds), 8);
+    if (!grown) {
         return CWP_NONE;
     }
+    p->conds = grown;
     memset(&p->conds[p->nconds], 0, sizeof(p->conds[0]));
     p->conds[p->nconds].ref = CWP_NONE;
     return p->nconds++;

@@ -119,7 +119,6 @@ struct cwp_parser {
 int cwp_is_alnum(unsigned char c);
 int cwp_fail(struct cwp_parser *ps, size_t at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-int cwp_grow(void **arr, size_t *cap, size_t n, size_t elem);
 void cwp_skip_ws(struct cwp_parser *ps);
 int cwp_is_ws(char c);
 const char *cwp_scratch_put(struct cwp_match *m, const char *s, size_t len);

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE /* strndup */
 #endif
 #include "cwpattern_int.h"
+#include "buf.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -98,9 +99,11 @@ static size_t cwp_sel_intern(struct cwp *p, const char *s, size_t n)
             return i;
         }
     }
-    if (cwp_grow((void **)&p->sels, &p->sels_cap, p->nsels, sizeof(*p->sels)) != 0) {
+    void *grown = hw_grow(p->sels, &p->sels_cap, p->nsels, sizeof(*p->sels), 8);
+    if (!grown) {
         return CWP_NONE;
     }
+    p->sels = grown;
     p->sels[p->nsels].text = strndup(s, n);
     if (!p->sels[p->nsels].text) {
         return CWP_NONE;

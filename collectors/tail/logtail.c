@@ -20,6 +20,7 @@
 #include "logtail_int.h"
 
 #include "hash.h"
+#include "buf.h"
 
 #define LOGTAIL_DEFAULT_LINE (64u * 1024)
 #define LOGTAIL_DEFAULT_BLOCK (256u * 1024)
@@ -205,15 +206,11 @@ struct logtail_file *logtail_track(struct logtail *lt, const char *path, dev_t d
     if (lt->nfiles >= LOGTAIL_MAX_FILES) {
         return NULL;
     }
-    if (lt->nfiles == lt->cap) {
-        const size_t cap = lt->cap ? lt->cap * 2 : 8;
-        struct logtail_file **v = realloc(lt->files, cap * sizeof(*v));
-        if (!v) {
-            return NULL;
-        }
-        lt->files = v;
-        lt->cap = cap;
+    struct logtail_file ** v = hw_grow(lt->files, &lt->cap, lt->nfiles, sizeof(*v), 8);
+    if (!v) {
+        return NULL;
     }
+    lt->files = v;
     struct logtail_file *f = calloc(1, sizeof(*f));
     if (!f) {
         return NULL;
@@ -731,15 +728,11 @@ static int logtail_once_file(struct logtail *lt, struct logtail_once *seen, char
             return 0;
         }
     }
-    if (seen->n == seen->cap) {
-        const size_t cap = seen->cap ? seen->cap * 2 : 16;
-        struct logtail_file *v = realloc(seen->files, cap * sizeof(*v));
-        if (!v) {
-            return -ENOMEM;
-        }
-        seen->files = v;
-        seen->cap = cap;
+    struct logtail_file *v = hw_grow(seen->files, &seen->cap, seen->n, sizeof(*v), 16);
+    if (!v) {
+        return -ENOMEM;
     }
+    seen->files = v;
     const int fd = logtail_open_at(AT_FDCWD, path, st.st_dev, st.st_ino, &st);
     if (fd < 0) {
         return fd == -ENOENT ? 0 : fd;

@@ -1,5 +1,6 @@
 /* CloudWatch aggregation per flush interval; the semantics are described in cw_agg.h. */
 #include "cw_agg_int.h"
+#include "buf.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -296,15 +297,11 @@ static struct cw_series *cw_series_alloc(const struct cw_fam *fam, const struct 
 static struct cw_series *cw_series_insert(struct cw_agg *agg, struct cw_fam *fam,
                                           const struct hw_snap_series *s, size_t pos)
 {
-    if (fam->n == fam->cap) {
-        const size_t cap = fam->cap ? fam->cap * 2 : 8;
-        struct cw_series **v = realloc(fam->list, cap * sizeof(*v));
-        if (!v) {
-            return NULL;
-        }
-        fam->list = v;
-        fam->cap = cap;
+    struct cw_series ** v = hw_grow(fam->list, &fam->cap, fam->n, sizeof(*v), 8);
+    if (!v) {
+        return NULL;
     }
+    fam->list = v;
     struct cw_series *e = cw_series_alloc(fam, s);
     if (!e) {
         return NULL;

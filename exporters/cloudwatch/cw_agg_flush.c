@@ -1,6 +1,7 @@
 /* CloudWatch aggregation, the flush half: the datums of an interval from the series' values
  * and the roll-ups; the semantics are described in cw_agg.h. */
 #include "cw_agg_int.h"
+#include "buf.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -199,15 +200,11 @@ static struct cw_group *cw_rollup_group(struct cw_build *b, const struct cw_fam 
             return &b->g[k];
         }
     }
-    if (b->ng == b->capg) {
-        const size_t cap = b->capg ? b->capg * 2 : 16;
-        struct cw_group *g = realloc(b->g, cap * sizeof(*g));
-        if (!g) {
-            return NULL;
-        }
-        b->g = g;
-        b->capg = cap;
+    struct cw_group *grown = hw_grow(b->g, &b->capg, b->ng, sizeof(*grown), 16);
+    if (!grown) {
+        return NULL;
     }
+    b->g = grown;
     struct cw_group *g = memset(&b->g[b->ng], 0, sizeof(*g));
     if (fam->type == HW_HISTOGRAM && !(g->bcount = calloc(fam->nbuckets + 1, sizeof(double)))) {
         return NULL;

@@ -7,6 +7,7 @@
 #include "cw_query.h"
 
 #include "cw_enc_int.h"
+#include "buf.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -92,15 +93,11 @@ char *cw_datums_strdup(struct cw_datums *d, const char *s)
 
 int cw_datums_push(struct cw_datums *d, const struct cw_datum *x)
 {
-    if (d->n == d->cap) {
-        const size_t cap = d->cap ? d->cap * 2 : 64;
-        struct cw_datum *v = realloc(d->v, cap * sizeof(*v));
-        if (!v) {
-            return -ENOMEM;
-        }
-        d->v = v;
-        d->cap = cap;
+    struct cw_datum *v = hw_grow(d->v, &d->cap, d->n, sizeof(*v), 64);
+    if (!v) {
+        return -ENOMEM;
     }
+    d->v = v;
     d->v[d->n++] = *x;
     return 0;
 }
@@ -367,15 +364,11 @@ int cw_enc_piece_commit(struct cw_enc *e, char *w, size_t nidx, int64_t ts)
     const size_t start = b->len;
     b->len = (size_t)(w - b->data);
     b->data[b->len] = '\0';
-    if (e->np == e->capp) {
-        const size_t cap = e->capp ? e->capp * 2 : 256;
-        struct cw_piece *p = realloc(e->p, cap * sizeof(*p));
-        if (!p) {
-            return -ENOMEM;
-        }
-        e->p = p;
-        e->capp = cap;
+    struct cw_piece *p = hw_grow(e->p, &e->capp, e->np, sizeof(*p), 256);
+    if (!p) {
+        return -ENOMEM;
     }
+    e->p = p;
     e->p[e->np++] = (struct cw_piece){
         .off = start, .len = b->len - start, .nidx = nidx, .ts = ts, .next = CW_NONE};
     return 0;
@@ -421,15 +414,11 @@ static void cw_place(struct cw_enc *e, size_t k, size_t i)
 /* Opens a body for piece i; -EMSGSIZE when it does not fit even alone. */
 static int cw_open(struct cw_enc *e, size_t i)
 {
-    if (e->nbins == e->capbins) {
-        const size_t cap = e->capbins ? e->capbins * 2 : 4;
-        struct cw_bin *v = realloc(e->bins, cap * sizeof(*v));
-        if (!v) {
-            return -ENOMEM;
-        }
-        e->bins = v;
-        e->capbins = cap;
+    struct cw_bin *v = hw_grow(e->bins, &e->capbins, e->nbins, sizeof(*v), 4);
+    if (!v) {
+        return -ENOMEM;
     }
+    e->bins = v;
     e->bins[e->nbins] = (struct cw_bin){e->header_len + e->tail, 0, CW_NONE, CW_NONE};
     if (!cw_fits(e, &e->bins[e->nbins], &e->p[i])) {
         return -EMSGSIZE;

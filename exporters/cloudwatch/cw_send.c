@@ -12,7 +12,6 @@
 #include "cw_json.h"
 #include "cw_query.h"
 #include "log.h"
-#include "selfmetrics.h"
 #include "loop.h"
 #include "exporters/push/push.h"
 #include "exporters/push/push_sign.h"
@@ -372,15 +371,5 @@ void cw_send_drain_spool(struct cw_exporter *st)
 void cw_send_report(void *state, struct hw_registry *reg)
 {
     struct cw_exporter *st = state;
-    const struct hw_export_row rows[] = {
-        {HW_EXPORT_REQUESTS, "success", &st->stats.req_ok},
-        {HW_EXPORT_REQUESTS, "error", &st->stats.req_error},
-        {HW_EXPORT_REQUESTS, "throttled", &st->stats.req_throttled},
-        {HW_EXPORT_REQUESTS, "rejected", &st->stats.req_rejected},
-        {HW_EXPORT_DATAPOINTS, "sent", &st->stats.dp_sent},
-        {HW_EXPORT_DATAPOINTS, "dropped", &st->stats.dp_dropped},
-        {HW_EXPORT_DATAPOINTS, "spooled", &st->stats.dp_spooled},
-        {HW_EXPORT_DATAPOINTS, "dry_run", &st->stats.dp_dry_run},
-        {HW_EXPORT_SPOOL_BYTES, NULL, &st->stats.spool_bytes}};
-    hw_selfmetrics_export(reg, "cloudwatch", rows, sizeof(rows) / sizeof(rows[0]));
+    push_report(reg, "cloudwatch", &st->stats, 1);
 }

@@ -17,12 +17,6 @@
 #include "exporters/push/sampler.h"
 #include "exporters/push/spool.h"
 
-struct cw_stats_atomic {
-    atomic_ullong req_ok, req_error, req_throttled, req_rejected;
-    atomic_ullong dp_sent, dp_dropped, dp_spooled, dp_dry_run;
-    atomic_ullong agg_errors, spool_bytes;
-};
-
 struct cw_exporter {
     const struct cw_conf *conf;
     struct hw_registry *reg;
@@ -57,7 +51,7 @@ struct cw_exporter {
     int dry_run;
     unsigned rand_state;
     struct push_logged logged; /* error codes already logged (each logged once) */
-    struct cw_stats_atomic stats;
+    struct push_stats stats;
 };
 
 int cw_send_open(struct cw_exporter *st);

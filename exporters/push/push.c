@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "selfmetrics.h"
 
 int push_thread_init(struct push_thread *t)
 {
@@ -173,4 +174,18 @@ void push_close_clients(struct spool **spool, struct aws_cred_chain **creds,
     *http = *meta = NULL;
     netlib_close(*lib);
     *lib = NULL;
+}
+
+void push_report(struct hw_registry *reg, const char *name, struct push_stats *s, int dry_run)
+{
+    const struct hw_export_row rows[] = {{HW_EXPORT_REQUESTS, "success", &s->req_ok},
+                                         {HW_EXPORT_REQUESTS, "error", &s->req_error},
+                                         {HW_EXPORT_REQUESTS, "throttled", &s->req_throttled},
+                                         {HW_EXPORT_REQUESTS, "rejected", &s->req_rejected},
+                                         {HW_EXPORT_DATAPOINTS, "sent", &s->dp_sent},
+                                         {HW_EXPORT_DATAPOINTS, "dropped", &s->dp_dropped},
+                                         {HW_EXPORT_DATAPOINTS, "spooled", &s->dp_spooled},
+                                         {HW_EXPORT_SPOOL_BYTES, NULL, &s->spool_bytes},
+                                         {HW_EXPORT_DATAPOINTS, "dry_run", &s->dp_dry_run}};
+    hw_selfmetrics_export(reg, name, rows, sizeof(rows) / sizeof(rows[0]) - (dry_run ? 0 : 1));
 }

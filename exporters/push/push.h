@@ -5,11 +5,13 @@
 #define HW_PUSH_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "exporters/aws/aws_credentials.h"
 #include "exporters/net/http_client.h"
+#include "registry.h"
 #include "spool.h"
 
 struct push_thread {
@@ -57,6 +59,16 @@ enum push_outcome { PUSH_SENT, PUSH_RETRY, PUSH_REJECTED, PUSH_HOLD };
 void push_drain_spool(struct spool *sp, int max,
                       enum push_outcome (*send)(void *arg, const struct spool_entry *e),
                       void (*done)(void *arg, enum push_outcome o, uint64_t samples), void *arg);
+
+/* What a push exporter counts (its threads write, report() reads). */
+struct push_stats {
+    atomic_ullong req_ok, req_error, req_throttled, req_rejected;
+    atomic_ullong dp_sent, dp_dropped, dp_spooled, dp_dry_run;
+    atomic_ullong agg_errors, spool_bytes;
+};
+
+/* The counts as the agent's own metrics (exporter=name); dry_run: the exporter has one. */
+void push_report(struct hw_registry *reg, const char *name, struct push_stats *s, int dry_run);
 
 /* Closes what an AWS-speaking push exporter holds (any may be NULL) and NULLs each: the spool
  * first, the library last, since the clients run on it. */

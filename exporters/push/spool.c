@@ -3,6 +3,7 @@
 #define _GNU_SOURCE /* openat, fdopendir, flock under -std=c11 */
 #endif
 #include "spool.h"
+#include "buf.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -428,15 +429,11 @@ struct spool_seqs {
 
 static int spool_seqs_add(struct spool_seqs *s, uint64_t seq)
 {
-    if (s->n == s->cap) {
-        const size_t cap = s->cap ? s->cap * 2 : 256;
-        uint64_t *v = realloc(s->v, cap * sizeof(*v));
-        if (!v) {
-            return -ENOMEM;
-        }
-        s->v = v;
-        s->cap = cap;
+    uint64_t *v = hw_grow(s->v, &s->cap, s->n, sizeof(*v), 256);
+    if (!v) {
+        return -ENOMEM;
     }
+    s->v = v;
     s->v[s->n++] = seq;
     return 0;
 }

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "loop.h"
 #include "rw_send.h"
+#include "buf.h"
 
 static const char *const rw_name_choices[] = {"node_exporter", "cloudwatch", NULL};
 
@@ -262,19 +263,15 @@ static int rw_enqueue(struct rw_exporter *st, const struct hw_snapshot *snap, in
                                  .bytes = held->bytes + snap->nfamilies * sizeof(*stamps)};
     pthread_mutex_lock(&st->pt.lock);
     rw_queue_bound(st, p.bytes, p.taken_ms);
-    if (st->npending == st->cap) {
-        const size_t cap = st->cap ? st->cap * 2 : 16;
-        struct rw_pending *v = realloc(st->pending, cap * sizeof(*v));
-        if (!v) {
-            pthread_mutex_unlock(&st->pt.lock);
-            struct rw_pending q = p;
-            atomic_fetch_add(&st->stats.dp_dropped, rw_count_sampled(&st->eo, &q.x));
-            rw_pending_free(&q);
-            return -1;
-        }
-        st->pending = v;
-        st->cap = cap;
+    struct rw_pending *v = hw_grow(st->pending, &st->cap, st->npending, sizeof(*v), 16);
+    if (!v) {
+        pthread_mutex_unlock(&st->pt.lock);
+        struct rw_pending q = p;
+        atomic_fetch_add(&st->stats.dp_dropped, rw_count_sampled(&st->eo, &q.x));
+        rw_pending_free(&q);
+        return -1;
     }
+    st->pending = v;
     st->pending[st->npending++] = p;
     st->queued_bytes += p.bytes;
     if (wake) {

@@ -87,27 +87,14 @@ size_t rw_count_samples(const struct rw_encode_opts *o, const struct hw_snapshot
     return rw_count_sampled(o, &x);
 }
 
-/* Makes room for one more element in a doubling array. 0 or -1. */
-static int grow(void **v, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap) {
-        return 0;
-    }
-    size_t c = *cap ? *cap * 2 : 64;
-    void *p = realloc(*v, c * elem);
-    if (!p) {
-        return -1;
-    }
-    *v = p;
-    *cap = c;
-    return 0;
-}
 
 static int rows_push(struct rw_rows *r, const struct rw_row *row)
 {
-    if (grow((void **)&r->v, &r->cap, r->n, sizeof(*r->v)) != 0) {
+    void *grown = hw_grow(r->v, &r->cap, r->n, sizeof(*r->v), 64);
+    if (!grown) {
         return -1;
     }
+    r->v = grown;
     r->v[r->n++] = *row;
     return 0;
 }
@@ -307,9 +294,11 @@ static int encode_body(const struct rw_row *rows, size_t n, struct rw_body *body
 
 static int bodies_push(struct rw_bodies *b, const struct rw_body *body)
 {
-    if (grow((void **)&b->v, &b->cap, b->n, sizeof(*b->v)) != 0) {
+    void *grown = hw_grow(b->v, &b->cap, b->n, sizeof(*b->v), 64);
+    if (!grown) {
         return -1;
     }
+    b->v = grown;
     b->v[b->n++] = *body;
     return 0;
 }

@@ -9,7 +9,6 @@
 #include "exporters/aws/aws_identity.h"
 #include "buf.h"
 #include "log.h"
-#include "selfmetrics.h"
 #include "exporters/push/push_sign.h"
 #include "exporters/aws/sigv4.h"
 #include "version.h"
@@ -400,14 +399,5 @@ void rw_send_close(struct rw_exporter *st)
 void rw_send_report(void *state, struct hw_registry *reg)
 {
     struct rw_exporter *st = state;
-    const struct hw_export_row rows[] = {
-        {HW_EXPORT_REQUESTS, "success", &st->stats.req_ok},
-        {HW_EXPORT_REQUESTS, "error", &st->stats.req_error},
-        {HW_EXPORT_REQUESTS, "throttled", &st->stats.req_throttled},
-        {HW_EXPORT_REQUESTS, "rejected", &st->stats.req_rejected},
-        {HW_EXPORT_DATAPOINTS, "sent", &st->stats.dp_sent},
-        {HW_EXPORT_DATAPOINTS, "dropped", &st->stats.dp_dropped},
-        {HW_EXPORT_DATAPOINTS, "spooled", &st->stats.dp_spooled},
-        {HW_EXPORT_SPOOL_BYTES, NULL, &st->stats.spool_bytes}};
-    hw_selfmetrics_export(reg, "remote_write", rows, sizeof(rows) / sizeof(rows[0]));
+    push_report(reg, "remote_write", &st->stats, 0);
 }

@@ -26,11 +26,6 @@ struct rw_pending {
 };
 #define RW_MAX_HEADERS 32 /* extra headers accepted in the config */
 
-struct rw_stats {
-    atomic_ullong req_ok, req_error, req_throttled, req_rejected;
-    atomic_ullong dp_sent, dp_dropped, dp_spooled, spool_bytes;
-};
-
 struct rw_exporter {
     const struct rw_conf *conf;
     struct hw_registry *reg;
@@ -54,7 +49,7 @@ struct rw_exporter {
     struct spool *spool;
     unsigned rand_state;
     struct push_logged logged;
-    struct rw_stats stats;
+    struct push_stats stats;
 };
 
 int rw_send_open(struct rw_exporter *st);
