@@ -106,6 +106,18 @@ struct hw_watch *hw_loop_add_fd(struct hw_loop *loop, int fd, uint32_t events, h
     return w;
 }
 
+/* A timerfd under the loop's watch, or NULL with the fd closed. */
+static struct hw_watch *timer_watch(struct hw_loop *loop, int fd, hw_watch_cb cb, void *arg)
+{
+    struct hw_watch *w = watch_add(loop, WATCH_TIMER, fd, EPOLLIN, arg);
+    if (!w) {
+        close(fd);
+        return NULL;
+    }
+    w->cb = cb;
+    return w;
+}
+
 struct hw_watch *hw_loop_add_timer(struct hw_loop *loop, int64_t interval_ns, int64_t first_ns,
                                    hw_watch_cb cb, void *arg)
 {
@@ -122,13 +134,7 @@ struct hw_watch *hw_loop_add_timer(struct hw_loop *loop, int64_t interval_ns, in
         close(fd);
         return NULL;
     }
-    struct hw_watch *w = watch_add(loop, WATCH_TIMER, fd, EPOLLIN, arg);
-    if (!w) {
-        close(fd);
-        return NULL;
-    }
-    w->cb = cb;
-    return w;
+    return timer_watch(loop, fd, cb, arg);
 }
 
 struct hw_watch *hw_loop_add_oneshot(struct hw_loop *loop, hw_watch_cb cb, void *arg)
@@ -137,13 +143,7 @@ struct hw_watch *hw_loop_add_oneshot(struct hw_loop *loop, hw_watch_cb cb, void 
     if (fd < 0) {
         return NULL;
     }
-    struct hw_watch *w = watch_add(loop, WATCH_TIMER, fd, EPOLLIN, arg);
-    if (!w) {
-        close(fd);
-        return NULL;
-    }
-    w->cb = cb;
-    return w;
+    return timer_watch(loop, fd, cb, arg);
 }
 
 int hw_loop_arm(struct hw_watch *w, int64_t delay_ns)

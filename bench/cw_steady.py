@@ -8,11 +8,8 @@ window; the difference of its CPU time (every thread's, from /proc/PID/task/*/sc
 is the exporter's. The window holds two flushes of 1000 datums.
 
 Usage: cw_steady.py HOSTWATCH [SECONDS]   (default 130)"""
-import glob
 import json
 import os
-import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -20,22 +17,11 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+from benchlib import cpu_ns, stop_agent  # noqa: E402
 from fakeaws import FakeAWS  # noqa: E402
 from hwtest import free_port, wait_until  # noqa: E402
 
 SERIES = 1000
-
-
-def cpu_ns(pid):
-    """CPU time of every thread of pid, in ns."""
-    total = 0
-    for path in glob.glob("/proc/%d/task/*/schedstat" % pid):
-        try:
-            with open(path) as f:
-                total += int(f.read().split()[0])
-        except (OSError, ValueError, IndexError):
-            pass  # a thread that just ended
-    return total
 
 
 def config(d, fake, with_cloudwatch):
@@ -75,9 +61,7 @@ def run(binary, fake, with_cloudwatch, seconds):
         used, elapsed = cpu_ns(proc.pid) - before, time.monotonic() - t0
         return used, elapsed, len(fake.datums()) - datums0
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(10)
-        shutil.rmtree(d, ignore_errors=True)
+        stop_agent(proc, d)
 
 
 def main():

@@ -8,7 +8,6 @@ bench/ecs_fetch: make -C BUILD_DIR bench/ecs_fetch). Standard library only."""
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -16,6 +15,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+from benchlib import stop_agent  # noqa: E402
 from fakeecs import FakeECS, container  # noqa: E402
 from hwtest import free_port, http_get, wait_until  # noqa: E402
 
@@ -48,9 +48,7 @@ def idle_rss(binary, collectors, env):
         time.sleep(2)
         return rss_kib(p.pid)
     finally:
-        p.send_signal(signal.SIGTERM)
-        p.wait(10)
-        shutil.rmtree(d, ignore_errors=True)
+        stop_agent(p, d)
 
 
 def main():

@@ -34,6 +34,8 @@ import sys
 import time
 import urllib.parse
 
+from benchlib import fetch
+
 BUCKETS = [5, 10, 25, 50, 100, 250, 500, 1000]
 
 PATHS = [
@@ -290,19 +292,6 @@ def latency(path, url, metric, count, gap_ms):
         os.close(fd)
         conn.close()
     return 0
-
-
-def fetch(url, timeout=2.0):
-    u = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
-    try:
-        conn.request("GET", u.path or "/")
-        resp = conn.getresponse()
-        return resp.status, resp.read()
-    except (OSError, http.client.HTTPException):
-        return None, b""
-    finally:
-        conn.close()
 
 
 def wait(url, seconds):

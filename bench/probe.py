@@ -28,6 +28,8 @@ import sys
 import time
 import urllib.parse
 
+from benchlib import fetch
+
 MARKER = b"node_memory_MemTotal_bytes"
 POLL_S = 0.001
 STARTUP_LIMIT_S = 10.0
@@ -37,20 +39,6 @@ def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def fetch(url, timeout=2.0):
-    """One GET on a fresh connection; returns (status, body) or (None, b"") when refused."""
-    u = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
-    try:
-        conn.request("GET", u.path or "/")
-        resp = conn.getresponse()
-        return resp.status, resp.read()
-    except (OSError, http.client.HTTPException):
-        return None, b""
-    finally:
-        conn.close()
 
 
 def keeps_alive(url):

@@ -10,12 +10,9 @@ the log rate.
 
 Usage: sampling.py HOSTWATCH [SECONDS]   (default 30 per run; two runs with and two without
 the push exporters at each rate, alternated)"""
-import glob
 import http.server
 import json
 import os
-import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -24,20 +21,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+from benchlib import cpu_ns, stop_agent  # noqa: E402
 from fakeaws import FakeAWS  # noqa: E402
 from hwtest import free_port  # noqa: E402
 from rwdecode import decode_body  # noqa: E402
-
-
-def cpu_ns(pid):
-    total = 0
-    for path in glob.glob("/proc/%d/task/*/schedstat" % pid):
-        try:
-            with open(path) as f:
-                total += int(f.read().split()[0])
-        except (OSError, ValueError, IndexError):
-            pass
-    return total
 
 
 class Receiver(http.server.BaseHTTPRequestHandler):
@@ -125,9 +112,7 @@ def run(binary, fake, rport, rate, exporters_on, seconds):
         stop.set()
         if writer.is_alive():
             writer.join(15)
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(10)
-        shutil.rmtree(d, ignore_errors=True)
+        stop_agent(proc, d)
 
 
 PAIRS = 2

@@ -232,11 +232,7 @@ static int cw_create(const void *conf, const struct hw_ctx *ctx, void **state)
 static int cw_start(void *state)
 {
     struct cw_exporter *st = state;
-    if (push_thread_start(&st->pt, cw_thread, st) != 0) {
-        hw_error("cloudwatch", "cannot start the sender thread", "%s", "");
-        return -1;
-    }
-    return 0;
+    return push_exporter_start(&st->pt, cw_thread, st, "cloudwatch");
 }
 
 /* The seed of the configuration hash saved with the counter baselines in state files: the same

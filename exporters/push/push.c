@@ -45,6 +45,16 @@ int push_thread_start(struct push_thread *t, void *(*fn)(void *), void *arg)
     return 0;
 }
 
+int push_exporter_start(struct push_thread *t, void *(*fn)(void *), void *arg,
+                        const char *component)
+{
+    if (push_thread_start(t, fn, arg) != 0) {
+        hw_error(component, "cannot start the sender thread", "%s", "");
+        return -1;
+    }
+    return 0;
+}
+
 void push_thread_stop(struct push_thread *t)
 {
     if (!t->started) {

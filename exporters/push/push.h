@@ -25,6 +25,9 @@ struct push_thread {
 int push_thread_init(struct push_thread *t);
 void push_thread_destroy(struct push_thread *t);
 int push_thread_start(struct push_thread *t, void *(*fn)(void *), void *arg);
+/* An exporter's start(): the sender thread, or -1 logged under component. */
+int push_exporter_start(struct push_thread *t, void *(*fn)(void *), void *arg,
+                        const char *component);
 /* Asks the thread to stop, wakes it and joins it; a thread never started is fine. */
 void push_thread_stop(struct push_thread *t);
 /* The thread's periodic wait: until the next multiple of interval_ns after *due (advanced), or

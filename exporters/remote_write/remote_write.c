@@ -358,11 +358,7 @@ static int rw_create(const void *conf, const struct hw_ctx *ctx, void **state)
 static int rw_start(void *state)
 {
     struct rw_exporter *st = state;
-    if (push_thread_start(&st->pt, rw_thread, st) != 0) {
-        hw_error("remote_write", "cannot start the sender thread", "%s", "");
-        return -1;
-    }
-    return 0;
+    return push_exporter_start(&st->pt, rw_thread, st, "remote_write");
 }
 
 /* Sender thread: the samples queued since the last send, encoded and delivered. */

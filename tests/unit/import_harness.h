@@ -100,4 +100,13 @@ static void convert_samples(const char *sub, const char *const *files, size_t n,
     }
 }
 
+/* The end of a conversion test: the output passes check, and everything is freed. */
+static void import_done(json_t *out, json_t *src, struct hw_import *im)
+{
+    assert_checks(out);
+    json_decref(out);
+    json_decref(src);
+    hw_import_free(im);
+}
+
 #endif

@@ -97,10 +97,7 @@ static void test_every_key(void **state)
     assert_true(has_msg(&im.warn, "logs.logs_collected.journald: ", "log files only"));
     assert_true(has_msg(&im.warn, "logs.metrics_collected: ", "EMF"));
     assert_int_equal(im.warn.n, 16);
-    assert_checks(out);
-    json_decref(out);
-    json_decref(src);
-    hw_import_free(&im);
+    import_done(out, src, &im);
 }
 
 static void test_intervals_number_and_string(void **state)

@@ -45,10 +45,7 @@ static void test_fsfo_pair_is_one_gauge(void **state)
     const json_t *cw = json_object_get(json_object_get(out, "exporters"), "cloudwatch");
     assert_string_equal(str(cw, "namespace"), "Oracle/FSFO");
     assert_int_equal(json_array_size(json_object_get(cw, "metrics")), 1);
-    assert_checks(out);
-    json_decref(out);
-    json_decref(src);
-    hw_import_free(&im);
+    import_done(out, src, &im);
 }
 
 static void test_json_delimited_and_unsupported(void **state)
@@ -108,10 +105,7 @@ static void test_json_delimited_and_unsupported(void **state)
     assert_true(has_msg(&im.warn, "metricFilters[4].metricTransformations[0]: ",
                         "no --path for log group \"/not/mapped\""));
     assert_int_equal(im.warn.n, 5);
-    assert_checks(out);
-    json_decref(out);
-    json_decref(src);
-    hw_import_free(&im);
+    import_done(out, src, &im);
 }
 
 static void test_names_dimensions_and_errors(void **state)
@@ -153,10 +147,7 @@ static void test_names_dimensions_and_errors(void **state)
         json_string_value(json_array_get(json_object_get(filter(out, 0, 2), "labels"), 0)),
         "Svc=$.svc.name");
     assert_null(filter(out, 0, 3));
-    assert_checks(out);
-    json_decref(out);
-    json_decref(src);
-    hw_import_free(&im);
+    import_done(out, src, &im);
     src = json_loads("{\"metricFilters\": [{\"filterName\": \"x\"}]}", 0, NULL);
     hw_import_init(&im, SRC);
     assert_null(hw_import_filters(src, any, 1, &im));

@@ -14,11 +14,13 @@
 struct fixture {
     struct hw_snap_family fams[3];
     struct hw_snapshot snap;
+    struct sampler s;
 };
 
-static void fixture_init(struct fixture *f)
+static void fixture_init(struct fixture *f, enum sampler_mode mode, int64_t sample_ns)
 {
     memset(f, 0, sizeof(*f));
+    sampler_init(&f->s, mode, sample_ns, 1000000000);
     f->fams[0].name = "a_periodic";
     f->fams[1].name = "b_events";
     f->fams[2].name = "c_periodic";
@@ -32,39 +34,48 @@ static void collect(struct fixture *f, size_t i, int64_t at)
     f->fams[i].collected_ms = at;
 }
 
-/* A busy log publishing every 5 ms for 10 s beside a collection every second: every collection
- * is one sample, stamped with its time; the log's family one sample per interval. */
+/* Publishes every 5 ms for `ms` (a busy log), collecting family i every period[i] ms (0: it is
+ * event-driven); counts each family's samples and checks that they are gap ms apart at least,
+ * and that a periodic family's sample carries its collection's time. */
+static void run_clock(struct sampler *s, struct fixture *f, int64_t ms, const int64_t period[3],
+                      int64_t gap, size_t per[3])
+{
+    int64_t last[3] = {0};
+    for (int64_t t = 0; t <= ms; t += 5) {
+        for (size_t i = 0; i < 3; i++) {
+            if (period[i] && t % period[i] == 0) {
+                collect(f, i, T0 + t);
+            }
+        }
+        f->snap.generation++;
+        assert_true(sampler_take(s, &f->snap, T0 + t, 0) >= 0);
+        for (size_t i = 0; i < 3; i++) {
+            const int64_t x = s->stamps[i];
+            if (!x) {
+                continue;
+            }
+            assert_true(last[i] == 0 || x - last[i] >= gap);
+            assert_true(!period[i] || x == f->fams[i].collected_ms || x == T0 + t);
+            last[i] = x;
+            per[i]++;
+        }
+    }
+}
+
+/* A busy log beside a collection every second: every collection is one sample, stamped with its
+ * time; the log's family one sample per interval. */
 static void test_aggregate_follows_collections(void **state)
 {
     (void)state;
     struct fixture f;
-    struct sampler s;
-    fixture_init(&f);
-    sampler_init(&s, SAMPLER_AGGREGATE, 0, 1000000000);
+    fixture_init(&f, SAMPLER_AGGREGATE, 0);
+    struct sampler *s = &f.s;
     size_t per[3] = {0};
-    int64_t last_event = 0;
-    for (int64_t t = 0; t <= 10000; t += 5) {
-        if (t % 1000 == 0) {
-            collect(&f, 0, T0 + t);
-            collect(&f, 2, T0 + t);
-        }
-        f.snap.generation++;
-        assert_true(sampler_take(&s, &f.snap, T0 + t, 0) >= 0);
-        for (size_t i = 0; i < 3; i++) {
-            per[i] += s.stamps[i] != 0;
-        }
-        if (s.stamps[0]) {
-            assert_int_equal(s.stamps[0], T0 + t); /* the collection's own time */
-        }
-        if (s.stamps[1]) {
-            assert_true(last_event == 0 || s.stamps[1] - last_event >= 1000);
-            last_event = s.stamps[1];
-        }
-    }
+    run_clock(s, &f, 10000, (const int64_t[]){1000, 0, 1000}, 1000, per);
     assert_int_equal(per[0], 11);
     assert_int_equal(per[2], 11);
     assert_int_equal(per[1], 11); /* 0, 1000, ..., 10000 */
-    sampler_free(&s);
+    sampler_free(s);
 }
 
 /* A role change forces the event-driven families now, and only them. */
@@ -72,29 +83,28 @@ static void test_events_now(void **state)
 {
     (void)state;
     struct fixture f;
-    struct sampler s;
-    fixture_init(&f);
+    fixture_init(&f, SAMPLER_AGGREGATE, 10000000000);
+    struct sampler *s = &f.s;
     collect(&f, 0, T0);
     collect(&f, 2, T0);
-    sampler_init(&s, SAMPLER_AGGREGATE, 10000000000, 1000000000); /* sample_interval wins */
-    assert_int_equal(sampler_take(&s, &f.snap, T0, 0), 3);
-    assert_int_equal(sampler_take(&s, &f.snap, T0 + 1000, 0), 0);
-    assert_int_equal(sampler_take(&s, &f.snap, T0 + 1001, SAMPLE_EVENTS_NOW), 1);
-    assert_int_equal(s.stamps[0], 0);
-    assert_int_equal(s.stamps[1], T0 + 1001);
-    assert_int_equal(sampler_take(&s, &f.snap, T0 + 9000, 0), 0);
-    assert_int_equal(sampler_take(&s, &f.snap, T0 + 11001, 0), 1);
+    assert_int_equal(sampler_take(s, &f.snap, T0, 0), 3);
+    assert_int_equal(sampler_take(s, &f.snap, T0 + 1000, 0), 0);
+    assert_int_equal(sampler_take(s, &f.snap, T0 + 1001, SAMPLE_EVENTS_NOW), 1);
+    assert_int_equal(s->stamps[0], 0);
+    assert_int_equal(s->stamps[1], T0 + 1001);
+    assert_int_equal(sampler_take(s, &f.snap, T0 + 9000, 0), 0);
+    assert_int_equal(sampler_take(s, &f.snap, T0 + 11001, 0), 1);
     /* Stopping: an event-driven family that changed since its last sample goes now; unchanged,
      * it is not repeated. */
-    assert_int_equal(sampler_take(&s, &f.snap, T0 + 11002, SAMPLE_FINAL), 0);
+    assert_int_equal(sampler_take(s, &f.snap, T0 + 11002, SAMPLE_FINAL), 0);
     struct hw_snap_series one = {.value = 7};
     f.fams[1].series = &one;
     f.fams[1].nseries = 1;
-    assert_int_equal(sampler_take(&s, &f.snap, T0 + 11003, SAMPLE_FINAL), 1);
-    assert_int_equal(s.stamps[1], T0 + 11003);
+    assert_int_equal(sampler_take(s, &f.snap, T0 + 11003, SAMPLE_FINAL), 1);
+    assert_int_equal(s->stamps[1], T0 + 11003);
     /* The wall clock stepped back an hour: not an hour without samples. */
-    assert_int_equal(sampler_take(&s, &f.snap, T0 - 3600000, 0), 1);
-    sampler_free(&s);
+    assert_int_equal(sampler_take(s, &f.snap, T0 - 3600000, 0), 1);
+    sampler_free(s);
 }
 
 /* Remote write: a collector ten times faster than the interval is thinned to one sample per
@@ -103,33 +113,15 @@ static void test_scrape_thins_and_repeats(void **state)
 {
     (void)state;
     struct fixture f;
-    struct sampler s;
-    fixture_init(&f);
-    sampler_init(&s, SAMPLER_SCRAPE, 0, 1000000000);
-    int64_t last[3] = {0};
+    fixture_init(&f, SAMPLER_SCRAPE, 0);
+    struct sampler *s = &f.s;
     size_t per[3] = {0};
-    for (int64_t t = 0; t <= 30000; t += 5) {
-        if (t % 100 == 0) {
-            collect(&f, 0, T0 + t);
-        }
-        if (t % 3000 == 0) {
-            collect(&f, 2, T0 + t);
-        }
-        assert_true(sampler_take(&s, &f.snap, T0 + t, 0) >= 0);
-        for (size_t i = 0; i < 3; i++) {
-            if (!s.stamps[i]) {
-                continue;
-            }
-            assert_true(last[i] == 0 || s.stamps[i] - last[i] >= 950);
-            last[i] = s.stamps[i];
-            per[i]++;
-        }
-    }
+    run_clock(s, &f, 30000, (const int64_t[]){100, 0, 3000}, 950, per);
     assert_in_range(per[0], 30, 32);
     assert_in_range(per[1], 30, 31);
     /* every 3 s: the collection, then a repeat 1.5 s later */
     assert_in_range(per[2], 20, 21);
-    sampler_free(&s);
+    sampler_free(s);
 }
 
 /* A collection a hair late is not replaced by a repeat of the previous one. */
@@ -137,18 +129,17 @@ static void test_scrape_waits_for_a_late_collection(void **state)
 {
     (void)state;
     struct fixture f;
-    struct sampler s;
-    fixture_init(&f);
-    sampler_init(&s, SAMPLER_SCRAPE, 0, 10000000000);
+    fixture_init(&f, SAMPLER_SCRAPE, 10000000000);
+    struct sampler *s = &f.s;
     collect(&f, 0, T0);
-    assert_true(sampler_take(&s, &f.snap, T0 + 1, 0) >= 1);
-    assert_int_equal(s.stamps[0], T0);
-    assert_true(sampler_take(&s, &f.snap, T0 + 10003, 0) >= 0); /* a log's publish */
-    assert_int_equal(s.stamps[0], 0);
+    assert_true(sampler_take(s, &f.snap, T0 + 1, 0) >= 1);
+    assert_int_equal(s->stamps[0], T0);
+    assert_true(sampler_take(s, &f.snap, T0 + 10003, 0) >= 0); /* a log's publish */
+    assert_int_equal(s->stamps[0], 0);
     collect(&f, 0, T0 + 10004);
-    assert_true(sampler_take(&s, &f.snap, T0 + 10005, 0) >= 1);
-    assert_int_equal(s.stamps[0], T0 + 10004);
-    sampler_free(&s);
+    assert_true(sampler_take(s, &f.snap, T0 + 10005, 0) >= 1);
+    assert_int_equal(s->stamps[0], T0 + 10004);
+    sampler_free(s);
 }
 
 /* Families appearing and going keep the others' state. */
@@ -156,22 +147,21 @@ static void test_family_set_changes(void **state)
 {
     (void)state;
     struct fixture f;
-    struct sampler s;
-    fixture_init(&f);
+    fixture_init(&f, SAMPLER_AGGREGATE, 0);
+    struct sampler *s = &f.s;
     collect(&f, 0, T0);
     collect(&f, 2, T0);
-    sampler_init(&s, SAMPLER_AGGREGATE, 0, 1000000000);
     struct hw_snapshot two = {.families = (const struct hw_snap_family[]){f.fams[0], f.fams[2]},
                               .nfamilies = 2};
-    assert_int_equal(sampler_take(&s, &two, T0, 0), 2);
-    assert_int_equal(sampler_take(&s, &f.snap, T0 + 10, 0), 1); /* b appears: its first sample */
-    assert_int_equal(s.stamps[1], T0 + 10);
+    assert_int_equal(sampler_take(s, &two, T0, 0), 2);
+    assert_int_equal(sampler_take(s, &f.snap, T0 + 10, 0), 1); /* b appears: its first sample */
+    assert_int_equal(s->stamps[1], T0 + 10);
     collect(&f, 2, T0 + 1000);
     struct hw_snapshot one = {.families = &f.fams[2], .nfamilies = 1};
-    assert_int_equal(sampler_take(&s, &one, T0 + 1000, 0), 1);
-    assert_int_equal(s.stamps[0], T0 + 1000);
-    assert_int_equal(s.n, 1);
-    sampler_free(&s);
+    assert_int_equal(sampler_take(s, &one, T0 + 1000, 0), 1);
+    assert_int_equal(s->stamps[0], T0 + 1000);
+    assert_int_equal(s->n, 1);
+    sampler_free(s);
 }
 
 static void test_watch(void **state)
