@@ -205,6 +205,7 @@ cmd_bench() {
     make -s -C "$TOP/build/release" bench/cw_encode
     "$TOP/build/release/bench/cw_encode" 300
     /usr/bin/python3 "$TOP/bench/cw_steady.py" "$TOP/build/release/hostwatch" 130
+    /usr/bin/python3 "$TOP/bench/sampling.py" "$TOP/build/release/hostwatch" 30
     make -s -C "$TOP/build/release" bench/ecs_fetch
     /usr/bin/python3 "$TOP/bench/ecs.py" "$TOP/build/release" 300
 }
