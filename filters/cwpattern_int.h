@@ -115,7 +115,7 @@ struct cwp_parser {
     int failed;
 };
 
-/* cwpattern.c */
+/* cwpattern_util.c */
 int cwp_is_alnum(unsigned char c);
 int cwp_fail(struct cwp_parser *ps, size_t at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -123,6 +123,8 @@ void cwp_skip_ws(struct cwp_parser *ps);
 int cwp_is_ws(char c);
 const char *cwp_scratch_put(struct cwp_match *m, const char *s, size_t len);
 int cwp_field_add(struct cwp_match *m, const char *name, const char *value, size_t len);
+/* Frees the scratch buffers a match kept alive (the next match, or the end). */
+void cwp_retired_free(struct cwp_match *m);
 
 /* cwpattern_expr.c */
 void cwp_value_free(struct cwp_value *v);
