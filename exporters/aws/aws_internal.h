@@ -5,6 +5,8 @@
 #include "aws_credentials.h"
 #include "buf.h"
 
+/* Copies src when it fits in len with its NUL: 0, else -1 (NULL too). */
+int aws_copy_field(char *dst, size_t len, const char *src);
 /* c->identity = "WHO, access key AKIAABCD..." (the key id's first 8 characters only). */
 void aws_creds_set_identity(struct aws_creds *c, const char *who);
 /* The profile in use: AWS_PROFILE, else "default". */
