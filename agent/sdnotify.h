@@ -1,0 +1,12 @@
+/* systemd's readiness protocol (sd_notify(3)) without libsystemd: one datagram to the socket
+ * named by $NOTIFY_SOCKET. */
+#ifndef HW_SDNOTIFY_H
+#define HW_SDNOTIFY_H
+
+/* Sends STATE (e.g. "READY=1", "RELOADING=1", "STOPPING=1") to the service manager. 0 when
+ * sent or when there is no manager to tell ($NOTIFY_SOCKET unset), else -errno. */
+int hw_sd_notify(const char *state);
+/* "RELOADING=1" with the monotonic time systemd wants beside it. */
+int hw_sd_notify_reloading(void);
+
+#endif
