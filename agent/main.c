@@ -11,6 +11,7 @@
 #include "hashpw.h"
 #include "healthcmd.h"
 #include "once.h"
+#include "pathcheck.h"
 #include "testfilter.h"
 #include "version.h"
 
@@ -26,6 +27,8 @@ static int cmd_check(const char *file)
     } else {
         printf("%s: OK (%zu collectors, %zu exporters)\n", file, cfg->ncollectors,
                cfg->nexporters);
+        (void)fflush(stdout);
+        (void)hw_pathcheck_warn(cfg, stderr); /* warnings: the agent can still start */
     }
     hw_config_free(cfg);
     hw_diag_free(&d);
