@@ -309,7 +309,7 @@ package_tests() {
     for t in test_deb test_systemd test_image test_rpm test_arm64 test_examples; do
         local rc=0 s=$SECONDS
         say "package test $t"
-        as_root env HW_PKGDIR="$TOP/build/packages" /usr/bin/python3 "$TOP/tests/package/$t.py" \
+        as_root env HW_PKGDIR="$TOP/build/packages" PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 "$TOP/tests/package/$t.py" \
             >"$TOP/build/$t.out" 2>&1 || rc=$?
         say "$t: $((SECONDS - s)) s"
         record "package $t" "$rc"

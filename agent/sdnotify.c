@@ -45,8 +45,8 @@ int hw_sd_notify(const char *state)
         return -errno;
     }
     size_t len = strlen(state);
-    ssize_t n = sendto(fd, state, len, MSG_NOSIGNAL, (const struct sockaddr *)&addr,
-                       (socklen_t)alen);
+    ssize_t n =
+        sendto(fd, state, len, MSG_NOSIGNAL, (const struct sockaddr *)&addr, (socklen_t)alen);
     int rc = n < 0 ? -errno : ((size_t)n == len ? 0 : -EMSGSIZE);
     (void)close(fd);
     return rc;
