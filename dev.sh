@@ -10,6 +10,7 @@
 #   ./dev.sh fuzz    build the libFuzzer harnesses and run each FUZZ_SECONDS (default 20)
 #   ./dev.sh package .deb (amd64, arm64), .rpm and the sidecar image (hostwatch-image.tar)
 #                    into build/packages/
+#   ./dev.sh package-test   the packages, then only their tests (the last step of ./dev.sh test)
 set -euo pipefail
 cd "$(dirname "$0")"
 TOP=$(pwd)
@@ -325,6 +326,14 @@ test) cmd_test ;;
 build) ensure_pkgs "$BUILD_PKGS"; build default ;;
 bench) cmd_bench ;;
 package) cmd_package ;;
+package-test)
+    add_arm64
+    ensure_pkgs "$BUILD_PKGS $TEST_PKGS $PKG_PKGS $ARM64_PKGS"
+    command -v npm >/dev/null || ensure_pkgs npm
+    set +e
+    package_tests
+    echo "$PASSED passed, $FAILED failed"
+    [ "$FAILED" -eq 0 ] ;;
 fuzz) ensure_pkgs "$BUILD_PKGS clang"; set +e; run_fuzzers; echo "$PASSED passed, $FAILED failed" ;;
-*) sed -n '2,10p' "$0"; exit 2 ;;
+*) sed -n '2,13p' "$0"; exit 2 ;;
 esac

@@ -52,6 +52,7 @@ def prepare(c, deb, port):
 
 def test_service(t):
     deb = pkgtest.find_one("hostwatch_*_amd64.deb")
+    pkgtest.build_image(IMAGE, os.path.join(pkgtest.HERE, "systemd.Containerfile"), pkgtest.HERE)
     port = hwtest.free_port()
     args = ["--systemd=always", "--network", "host", "--cap-add", "SYS_ADMIN",
             "--security-opt", "unmask=ALL"]
