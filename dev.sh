@@ -273,6 +273,7 @@ package_all() {
     step "image" as_root podman --runtime runc build --format docker --network host "${PODMAN_LIMITS[@]}" \
         -t "localhost/hostwatch:$ver" -t localhost/hostwatch:latest \
         -f "$ctx/hostwatch-$ver/packaging/docker/Dockerfile" "$ctx/hostwatch-$ver" || return 1
+    as_root podman image prune -f --filter label=org.hostwatch.stage=build >/dev/null || true
     step "image save" as_root podman save -q -o "$out/hostwatch-image.tar" \
         "localhost/hostwatch:$ver" localhost/hostwatch:latest || return 1
     ls -l "$out" >&2
