@@ -23,7 +23,7 @@ TEST_PKGS="python3 python3-botocore prometheus logrotate valgrind cppcheck clang
 # Packages: the .deb (native and cross to arm64, tried under qemu), the .rpm (Debian's rpmbuild),
 # the sidecar image and the systemd container (podman; base images made by debootstrap).
 PKG_PKGS="debhelper lintian fakeroot dpkg-dev rpm podman runc debootstrap qemu-user-static
-  crossbuild-essential-arm64 python3-botocore"
+  crossbuild-essential-arm64 python3-botocore file"
 ARM64_PKGS="libcurl4-openssl-dev:arm64 libssl-dev:arm64 libjansson-dev:arm64 libpcre2-dev:arm64
   libprotobuf-c-dev:arm64 libmicrohttpd-dev:arm64 zlib1g-dev:arm64 libsnappy-dev:arm64
   libcrypt-dev:arm64 pkgconf:arm64"
