@@ -254,9 +254,10 @@ ensure_base_images() {
     as_root rm -rf "$root"
 }
 
-# PKG_OUT=build/packages: both .debs, the .rpm, and the image saved as hostwatch-image.tar.
+# package_all BUILD-DIR: from that configured tree's `make dist`, into build/packages: both
+# .debs, the .rpm, and the image saved as hostwatch-image.tar.
 package_all() {
-    local out="$TOP/build/packages" bld="$TOP/build/pkg" ver
+    local out="$TOP/build/packages" bld="$TOP/build/$1" ver
     ver=$(sed -n 's/^PACKAGE_VERSION = //p' "$bld/Makefile")
     rm -rf "$out"
     mkdir -p "$out"
@@ -299,14 +300,15 @@ cmd_package() {
     add_arm64
     ensure_pkgs "$BUILD_PKGS $PKG_PKGS $ARM64_PKGS"
     build pkg
-    package_all
+    package_all pkg
 }
 
-# The package tests (root: podman, containers booting systemd); each records pass/fail.
+# The package tests (root: podman, containers booting systemd); each records pass/fail. The
+# packages come from the dist tarball of build/werror (configured already by ./dev.sh test).
 package_tests() {
     local t0=$SECONDS
-    build pkg || { record "build (packages)" 1; return 0; }
-    package_all
+    build werror --enable-werror || { record "build (packages)" 1; return 0; }
+    package_all werror
     record "packages built" $?
     for t in test_deb test_systemd test_image test_rpm test_arm64 test_examples; do
         local rc=0 s=$SECONDS

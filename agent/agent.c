@@ -317,6 +317,9 @@ void hw_agent_free(struct hw_agent *a)
     if (a->ckpt_now) {
         hw_loop_remove(a->loop, a->ckpt_now);
     }
+    if (a->wd_timer) {
+        hw_loop_remove(a->loop, a->wd_timer);
+    }
     json_decref(a->ckpt_written);
     hw_selfmetrics_free(a->self);
     hw_health_free(a->health);
@@ -344,6 +347,14 @@ static void on_signal(void *arg, int signo)
     hw_info("agent", "shutting down", "signal=%s", signo == SIGTERM ? "SIGTERM" : "SIGINT");
     tell_systemd("STOPPING=1");
     hw_loop_stop(a->loop);
+}
+
+/* The ping comes from the loop thread, so a loop stuck in a collection misses it. */
+static void watchdog_due(void *arg, uint32_t events)
+{
+    (void)arg;
+    (void)events;
+    tell_systemd("WATCHDOG=1");
 }
 
 static void checkpoint_due(void *arg, uint32_t events)
@@ -396,6 +407,11 @@ int hw_agent_run(struct hw_agent *a)
                                       a->cfg->agent.checkpoint_interval_ns, checkpoint_due, a);
     publish(a);
     update_ready(a); /* every collector disabled: ready at once */
+    int64_t wd = hw_sd_watchdog_interval_ns();
+    if (wd > 0 && !(a->wd_timer = hw_loop_add_timer(a->loop, wd, wd, watchdog_due, a))) {
+        hw_error("agent", "cannot create the watchdog timer", "%s", "");
+        return 1;
+    }
     hw_info("agent", "started", "config=%s collectors=%zu exporters=%zu", a->config_path,
             a->cfg->ncollectors, a->ninsts - a->cfg->ncollectors);
     int rc = hw_loop_run(a->loop);

@@ -64,3 +64,27 @@ int hw_sd_notify_reloading(void)
              (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000ULL);
     return hw_sd_notify(msg);
 }
+
+/* WatchdogSec= sets WATCHDOG_USEC; sd_watchdog_enabled(3) says to ping at half of it. */
+int64_t hw_sd_watchdog_interval_ns(void)
+{
+    const char *usec = getenv("WATCHDOG_USEC");
+    const char *pid = getenv("WATCHDOG_PID");
+    char *end = NULL;
+    if (!usec || !usec[0]) {
+        return 0;
+    }
+    if (pid && pid[0]) {
+        errno = 0;
+        long long p = strtoll(pid, &end, 10);
+        if (errno != 0 || *end != '\0' || p != (long long)getpid()) {
+            return 0;
+        }
+    }
+    errno = 0;
+    unsigned long long v = strtoull(usec, &end, 10);
+    if (errno != 0 || *end != '\0' || usec[0] == '-' || v == 0 || v > INT64_MAX / 1000ULL) {
+        return 0;
+    }
+    return (int64_t)(v * 1000ULL / 2ULL);
+}

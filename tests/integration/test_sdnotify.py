@@ -2,7 +2,8 @@
 
 The agent sends READY=1 only after the first collection (the endpoint already serves the
 collected figures), RELOADING=1 with MONOTONIC_USEC then READY=1 around SIGHUP (a rejected
-config included), and STOPPING=1 at SIGTERM; a path socket and an abstract one both work."""
+config included), and STOPPING=1 at SIGTERM; a path socket and an abstract one both work;
+WATCHDOG=1 at half of WATCHDOG_USEC."""
 import os
 import shutil
 import signal
@@ -90,6 +91,35 @@ def test_no_notify_socket(t):
     t.ok("notify" not in log, "no notification warning without NOTIFY_SOCKET", log)
 
 
+def test_watchdog(t):
+    # WatchdogSec= sets WATCHDOG_USEC: WATCHDOG=1 at half of it, from the loop thread.
+    sock, addr, tmp = notify_socket(False)
+    try:
+        with Agent(CONFIG, env={"NOTIFY_SOCKET": addr, "WATCHDOG_USEC": "400000"}) as a:
+            msgs = []
+            deadline = time.monotonic() + 2.0
+            while time.monotonic() < deadline:
+                m = recv(sock, max(0.01, deadline - time.monotonic()))
+                if m:
+                    msgs.append(m)
+        pings = msgs.count("WATCHDOG=1")
+        t.ok("READY=1" in msgs, "READY=1 with the watchdog on", msgs)
+        t.ok(5 <= pings <= 12, "WATCHDOG=1 every 0.2 s (%d in 2 s)" % pings, msgs)
+        env = {"NOTIFY_SOCKET": addr, "WATCHDOG_USEC": "400000", "WATCHDOG_PID": "1"}
+        with Agent(CONFIG, env=env) as a:
+            msgs = []
+            deadline = time.monotonic() + 1.0
+            while time.monotonic() < deadline:
+                m = recv(sock, max(0.01, deadline - time.monotonic()))
+                if m:
+                    msgs.append(m)
+        t.ok("WATCHDOG=1" not in msgs, "no ping when WATCHDOG_PID is another process", msgs)
+        t.ok(a.proc.returncode == 0, "exit 0", a.read_log())
+    finally:
+        sock.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def as_other_user():
     """argv prefix that runs a command as nobody when root; [] when already unprivileged."""
     if os.geteuid() != 0:
@@ -142,4 +172,4 @@ def test_check_warns_unreadable(t):
 
 if __name__ == "__main__":
     TAP().run([test_notify_path_socket, test_notify_abstract_socket, test_no_notify_socket,
-               test_check_warns_unreadable])
+               test_watchdog, test_check_warns_unreadable])

@@ -66,8 +66,9 @@ def test_service(t):
         r = c.sh("systemctl start hostwatch")
         t.eq(r.returncode, 0, "systemctl start (returns once READY=1 arrived)", r.stderr)
         t.eq(c.sh("systemctl is-active hostwatch").stdout.strip(), "active", "status: active")
-        show = c.sh("systemctl show -p Type -p User -p DynamicUser hostwatch").stdout
-        t.ok("Type=notify" in show and "DynamicUser=yes" in show, "Type=notify, DynamicUser", show)
+        show = c.sh("systemctl show -p Type -p DynamicUser -p WatchdogUSec hostwatch").stdout
+        t.ok("Type=notify" in show and "DynamicUser=yes" in show and "WatchdogUSec=1min" in show,
+             "Type=notify, DynamicUser, WatchdogSec", show)
         m = hwtest.wait_until(lambda: scrape(port).get("node_memory_MemTotal_bytes"), 15)
         t.ok(m and m > 0, "the host scrapes /metrics", scrape(port))
         t.ok("app_errors_total" not in scrape(port), "the group-only log is not readable yet")

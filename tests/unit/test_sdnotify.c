@@ -102,13 +102,37 @@ static void test_bad_address(void **state)
     unsetenv("NOTIFY_SOCKET");
 }
 
+static void test_watchdog_interval(void **state)
+{
+    (void)state;
+    unsetenv("WATCHDOG_USEC");
+    unsetenv("WATCHDOG_PID");
+    assert_int_equal(hw_sd_watchdog_interval_ns(), 0);
+    assert_int_equal(setenv("WATCHDOG_USEC", "30000000", 1), 0);
+    assert_int_equal(hw_sd_watchdog_interval_ns(), INT64_C(15000000000));
+    char pid[32];
+    snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+    assert_int_equal(setenv("WATCHDOG_PID", pid, 1), 0);
+    assert_int_equal(hw_sd_watchdog_interval_ns(), INT64_C(15000000000));
+    /* Meant for another process (the variables were inherited): not ours to ping. */
+    snprintf(pid, sizeof(pid), "%ld", (long)getpid() + 1);
+    assert_int_equal(setenv("WATCHDOG_PID", pid, 1), 0);
+    assert_int_equal(hw_sd_watchdog_interval_ns(), 0);
+    unsetenv("WATCHDOG_PID");
+    const char *bad[] = {"", "abc", "-5", "0", "12x", "99999999999999999999"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(setenv("WATCHDOG_USEC", bad[i], 1), 0);
+        assert_int_equal(hw_sd_watchdog_interval_ns(), 0);
+    }
+    unsetenv("WATCHDOG_USEC");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_path_socket),
-        cmocka_unit_test(test_abstract_socket),
-        cmocka_unit_test(test_no_manager),
-        cmocka_unit_test(test_bad_address),
+        cmocka_unit_test(test_path_socket),       cmocka_unit_test(test_abstract_socket),
+        cmocka_unit_test(test_no_manager),        cmocka_unit_test(test_bad_address),
+        cmocka_unit_test(test_watchdog_interval),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
