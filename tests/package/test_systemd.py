@@ -54,6 +54,8 @@ def test_service(t):
     deb = pkgtest.find_one("hostwatch_*_amd64.deb")
     pkgtest.build_image(IMAGE, os.path.join(pkgtest.HERE, "systemd.Containerfile"), pkgtest.HERE)
     port = hwtest.free_port()
+    # The unit's sandboxing (ProtectSystem=, PrivateDevices=, ...) makes mount namespaces: without
+    # CAP_SYS_ADMIN and an unmasked /proc the service fails with 226/NAMESPACE in a container.
     args = ["--systemd=always", "--network", "host", "--cap-add", "SYS_ADMIN",
             "--security-opt", "unmask=ALL"]
     with Container(IMAGE, args, ["/lib/systemd/systemd"]) as c:
