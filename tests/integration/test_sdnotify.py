@@ -91,28 +91,29 @@ def test_no_notify_socket(t):
     t.ok("notify" not in log, "no notification warning without NOTIFY_SOCKET", log)
 
 
+def collect(sock, seconds):
+    """Every datagram that arrives within the next seconds."""
+    msgs = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        m = recv(sock, max(0.01, deadline - time.monotonic()))
+        if m:
+            msgs.append(m)
+    return msgs
+
+
 def test_watchdog(t):
     # WatchdogSec= sets WATCHDOG_USEC: WATCHDOG=1 at half of it, from the loop thread.
     sock, addr, tmp = notify_socket(False)
     try:
-        with Agent(CONFIG, env={"NOTIFY_SOCKET": addr, "WATCHDOG_USEC": "400000"}) as a:
-            msgs = []
-            deadline = time.monotonic() + 2.0
-            while time.monotonic() < deadline:
-                m = recv(sock, max(0.01, deadline - time.monotonic()))
-                if m:
-                    msgs.append(m)
+        with Agent(CONFIG, env={"NOTIFY_SOCKET": addr, "WATCHDOG_USEC": "400000"}):
+            msgs = collect(sock, 2.0)
         pings = msgs.count("WATCHDOG=1")
         t.ok("READY=1" in msgs, "READY=1 with the watchdog on", msgs)
         t.ok(5 <= pings <= 12, "WATCHDOG=1 every 0.2 s (%d in 2 s)" % pings, msgs)
         env = {"NOTIFY_SOCKET": addr, "WATCHDOG_USEC": "400000", "WATCHDOG_PID": "1"}
         with Agent(CONFIG, env=env) as a:
-            msgs = []
-            deadline = time.monotonic() + 1.0
-            while time.monotonic() < deadline:
-                m = recv(sock, max(0.01, deadline - time.monotonic()))
-                if m:
-                    msgs.append(m)
+            msgs = collect(sock, 1.0)
         t.ok("WATCHDOG=1" not in msgs, "no ping when WATCHDOG_PID is another process", msgs)
         t.ok(a.proc.returncode == 0, "exit 0", a.read_log())
     finally:
