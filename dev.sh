@@ -8,6 +8,9 @@
 #   ./dev.sh build   configure + make into build/default
 #   ./dev.sh bench   build and run the benchmarks in bench/
 #   ./dev.sh fuzz    build the libFuzzer harnesses and run each FUZZ_SECONDS (default 20)
+#   ./dev.sh package .deb (amd64, arm64), .rpm and the sidecar image (hostwatch-image.tar)
+#                    into build/packages/
+#   ./dev.sh package-test   the packages, then only their tests (the last step of ./dev.sh test)
 set -euo pipefail
 cd "$(dirname "$0")"
 TOP=$(pwd)
@@ -17,6 +20,13 @@ BUILD_PKGS="build-essential autoconf automake libtool pkg-config libcurl4-openss
   libjansson-dev libpcre2-dev libprotobuf-c-dev protobuf-c-compiler libmicrohttpd-dev zlib1g-dev
   libsnappy-dev libcmocka-dev libcrypt-dev"
 TEST_PKGS="python3 python3-botocore prometheus logrotate valgrind cppcheck clang curl openssl"
+# Packages: the .deb (native and cross to arm64, tried under qemu), the .rpm (Debian's rpmbuild),
+# the sidecar image and the systemd container (podman; base images made by debootstrap).
+PKG_PKGS="debhelper lintian fakeroot dpkg-dev rpm podman runc debootstrap qemu-user-static
+  crossbuild-essential-arm64 python3-botocore file"
+ARM64_PKGS="libcurl4-openssl-dev:arm64 libssl-dev:arm64 libjansson-dev:arm64 libpcre2-dev:arm64
+  libprotobuf-c-dev:arm64 libmicrohttpd-dev:arm64 zlib1g-dev:arm64 libsnappy-dev:arm64
+  libcrypt-dev:arm64 pkgconf:arm64"
 BENCH_PKGS="wrk prometheus-node-exporter mtail time curl python3-botocore"
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -34,6 +44,17 @@ ensure_pkgs() {
     say "installing: ${missing[*]}"
     $sudo apt-get update -q
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+as_root() {
+    if [ "$(id -u)" -ne 0 ]; then sudo "$@"; else "$@"; fi
+}
+
+# arm64 is added before the first apt-get update, so one update serves the :arm64 packages too.
+add_arm64() {
+    dpkg --print-foreign-architectures | grep -qx arm64 && return 0
+    say "dpkg --add-architecture arm64"
+    as_root dpkg --add-architecture arm64
 }
 
 autogen() {
@@ -143,7 +164,9 @@ run_cppcheck() {
 }
 
 cmd_test() {
-    ensure_pkgs "$BUILD_PKGS $TEST_PKGS"
+    add_arm64
+    ensure_pkgs "$BUILD_PKGS $TEST_PKGS $PKG_PKGS $ARM64_PKGS"
+    command -v npm >/dev/null || ensure_pkgs npm
     set +e
     build werror --enable-werror || record "build (-Werror)" 1
     check_in werror
@@ -153,6 +176,7 @@ cmd_test() {
         check_in asan
     run_cppcheck
     run_fuzzers
+    package_tests
     set -e
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]
@@ -210,11 +234,113 @@ cmd_bench() {
     /usr/bin/python3 "$TOP/bench/ecs.py" "$TOP/build/release" 300
 }
 
+# ---- packages ----------------------------------------------------------------------------
+PODMAN_LIMITS=()
+podman_limits() {
+    PODMAN_LIMITS=(--ulimit "nofile=1024:$(ulimit -Hn)" --ulimit nproc=4096:4096)
+}
+
+# debian:bookworm and debian:bookworm-slim, made with debootstrap from the mirror the machine's
+# own apt sources name when they are not in podman's storage (no registry is reachable).
+ensure_base_images() {
+    podman image exists debian:bookworm && podman image exists debian:bookworm-slim && return 0
+    local mirror root="$TOP/build/rootfs"
+    mirror=$(cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null |
+        grep -oE 'https?://[^ ]+/debian/?( |$)' | head -n 1 | tr -d ' ')
+    say "debootstrap bookworm from ${mirror:-?}"
+    [ -n "$mirror" ] || return 1
+    as_root rm -rf "$root"
+    as_root debootstrap --variant=minbase bookworm "$root" "$mirror" >"$TOP/build/debootstrap.log" 2>&1 ||
+        { tail -n 20 "$TOP/build/debootstrap.log"; return 1; }
+    as_root sh -c "rm -rf '$root'/var/cache/apt/archives/*.deb '$root'/var/lib/apt/lists/*"
+    as_root tar -C "$root" -c . | as_root podman import - debian:bookworm >/dev/null || return 1
+    as_root podman tag debian:bookworm debian:bookworm-slim
+    as_root rm -rf "$root"
+}
+
+# package_all BUILD-DIR: from that configured tree's `make dist`, into build/packages: both
+# .debs, the .rpm, and the image saved as hostwatch-image.tar.
+package_all() {
+    local out="$TOP/build/packages" bld="$TOP/build/$1" ver
+    ver=$(sed -n 's/^PACKAGE_VERSION = //p' "$bld/Makefile")
+    rm -rf "$out"
+    mkdir -p "$out"
+    step "deb amd64" make -C "$bld" deb PKG_OUT="$out" || return 1
+    step "deb arm64 (cross)" make -C "$bld" deb PKG_OUT="$out" DEB_BUILD_FLAGS="-aarm64 -Pcross,nocheck" || return 1
+    step "rpm" make -C "$bld" rpm PKG_OUT="$out" \
+        RPMBUILD_FLAGS="--nodeps --load=$TOP/tests/fixtures/rpm/macros.systemd" || return 1
+    step "base images" ensure_base_images || return 1
+    local ctx="$bld/pkgbuild/image"
+    rm -rf "$ctx"
+    mkdir -p "$ctx"
+    tar -C "$ctx" -xzf "$bld/hostwatch-$ver.tar.gz"
+    podman_limits
+    step "image" as_root podman --runtime runc build --format docker --network host "${PODMAN_LIMITS[@]}" \
+        -t "localhost/hostwatch:$ver" -t localhost/hostwatch:latest \
+        -f "$ctx/hostwatch-$ver/packaging/docker/Dockerfile" "$ctx/hostwatch-$ver" || return 1
+    as_root podman image prune -f --filter label=org.hostwatch.stage=build >/dev/null || true
+    step "image save" as_root podman save -q -o "$out/hostwatch-image.tar" \
+        "localhost/hostwatch:$ver" localhost/hostwatch:latest || return 1
+    ls -l "$out" >&2
+}
+
+# step NAME CMD...: runs CMD with its output in build/step-NAME.log, says how long it took.
+step() {
+    local name=$1 t0=$SECONDS rc=0 log
+    shift
+    log="$TOP/build/step-${name//[^a-z0-9]/_}.log"
+    say "$name"
+    "$@" >"$log" 2>&1 || rc=$?
+    if [ "$rc" -eq 0 ]; then
+        say "$name: $((SECONDS - t0)) s"
+    else
+        say "$name: failed after $((SECONDS - t0)) s (exit $rc), end of $log:"
+        tail -n 40 "$log"
+    fi
+    return "$rc"
+}
+
+cmd_package() {
+    add_arm64
+    ensure_pkgs "$BUILD_PKGS $PKG_PKGS $ARM64_PKGS"
+    build pkg
+    package_all pkg
+}
+
+# The package tests (root: podman, containers booting systemd); each records pass/fail. The
+# packages come from the dist tarball of build/werror (configured already by ./dev.sh test).
+package_tests() {
+    local t0=$SECONDS
+    build werror --enable-werror || { record "build (packages)" 1; return 0; }
+    package_all werror
+    record "packages built" $?
+    for t in test_deb test_systemd test_image test_rpm test_arm64 test_examples; do
+        local rc=0 s=$SECONDS
+        say "package test $t"
+        as_root env HW_PKGDIR="$TOP/build/packages" PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 "$TOP/tests/package/$t.py" \
+            >"$TOP/build/$t.out" 2>&1 || rc=$?
+        say "$t: $((SECONDS - s)) s"
+        record "package $t" "$rc"
+        [ "$rc" -ne 0 ] && grep -A 12 '^not ok' "$TOP/build/$t.out" | head -n 80
+    done
+    say "packages and their tests: $((SECONDS - t0)) s"
+    return 0
+}
+
 case "${1:-}" in
 run) shift; cmd_run "$@" ;;
 test) cmd_test ;;
 build) ensure_pkgs "$BUILD_PKGS"; build default ;;
 bench) cmd_bench ;;
+package) cmd_package ;;
+package-test)
+    add_arm64
+    ensure_pkgs "$BUILD_PKGS $TEST_PKGS $PKG_PKGS $ARM64_PKGS"
+    command -v npm >/dev/null || ensure_pkgs npm
+    set +e
+    package_tests
+    echo "$PASSED passed, $FAILED failed"
+    [ "$FAILED" -eq 0 ] ;;
 fuzz) ensure_pkgs "$BUILD_PKGS clang"; set +e; run_fuzzers; echo "$PASSED passed, $FAILED failed" ;;
-*) sed -n '2,10p' "$0"; exit 2 ;;
+*) sed -n '2,13p' "$0"; exit 2 ;;
 esac

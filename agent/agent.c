@@ -8,6 +8,7 @@
 
 #include "diag.h"
 #include "log.h"
+#include "sdnotify.h"
 #include "selfmetrics.h"
 
 void hw_agent_print_diag(const struct hw_diag *d)
@@ -98,6 +99,15 @@ static void collector_due(void *arg, uint32_t events)
     hw_agent_collect(in->agent, (size_t)(in - in->agent->insts));
 }
 
+/* systemd is told when the first collection is in (readiness), around reloads and at stop. */
+static void tell_systemd(const char *state)
+{
+    int rc = strcmp(state, "RELOADING=1") == 0 ? hw_sd_notify_reloading() : hw_sd_notify(state);
+    if (rc != 0) {
+        hw_warn("agent", "cannot notify systemd", "state=%s error=\"%s\"", state, strerror(-rc));
+    }
+}
+
 static void update_ready(struct hw_agent *a)
 {
     int ready = 1;
@@ -108,6 +118,10 @@ static void update_ready(struct hw_agent *a)
         return;
     }
     a->ready = ready;
+    if (ready == 1 && !a->sd_ready) {
+        a->sd_ready = 1;
+        tell_systemd("READY=1");
+    }
     for (size_t i = a->cfg->ncollectors; i < a->ninsts; i++) {
         struct hw_inst *in = &a->insts[i];
         if (in->state && in->ic->exp->set_ready) {
@@ -308,6 +322,9 @@ void hw_agent_free(struct hw_agent *a)
     if (a->ckpt_now) {
         hw_loop_remove(a->loop, a->ckpt_now);
     }
+    if (a->wd_timer) {
+        hw_loop_remove(a->loop, a->wd_timer);
+    }
     json_decref(a->ckpt_written);
     hw_selfmetrics_free(a->self);
     hw_health_free(a->health);
@@ -323,11 +340,26 @@ static void on_signal(void *arg, int signo)
     struct hw_agent *a = arg;
     if (signo == SIGHUP) {
         hw_info("agent", "reloading configuration", "file=%s", a->config_path);
+        if (a->sd_ready) {
+            tell_systemd("RELOADING=1");
+        }
         (void)hw_agent_reload(a);
+        if (a->sd_ready) {
+            tell_systemd("READY=1");
+        }
         return;
     }
     hw_info("agent", "shutting down", "signal=%s", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+    tell_systemd("STOPPING=1");
     hw_loop_stop(a->loop);
+}
+
+/* The ping comes from the loop thread, so a loop stuck in a collection misses it. */
+static void watchdog_due(void *arg, uint32_t events)
+{
+    (void)arg;
+    (void)events;
+    tell_systemd("WATCHDOG=1");
 }
 
 static void checkpoint_due(void *arg, uint32_t events)
@@ -379,6 +411,12 @@ int hw_agent_run(struct hw_agent *a)
     a->ckpt_timer = hw_loop_add_timer(a->loop, a->cfg->agent.checkpoint_interval_ns,
                                       a->cfg->agent.checkpoint_interval_ns, checkpoint_due, a);
     publish(a);
+    update_ready(a); /* every collector disabled: ready at once */
+    int64_t wd = hw_sd_watchdog_interval_ns();
+    if (wd > 0 && !(a->wd_timer = hw_loop_add_timer(a->loop, wd, wd, watchdog_due, a))) {
+        hw_error("agent", "cannot create the watchdog timer", "%s", "");
+        return 1;
+    }
     hw_info("agent", "started", "config=%s collectors=%zu exporters=%zu", a->config_path,
             a->cfg->ncollectors, a->ninsts - a->cfg->ncollectors);
     int rc = hw_loop_run(a->loop);

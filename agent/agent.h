@@ -35,6 +35,8 @@ struct hw_agent {
     struct hw_inst *insts; /* cfg->ncollectors collectors, then exporters */
     size_t ninsts;
     int ready;
+    int sd_ready; /* READY=1 was sent to systemd */
+    struct hw_watch *wd_timer; /* WATCHDOG=1 to systemd (WatchdogSec=) */
     struct hw_watch *publish_timer; /* coalesces event-driven publishes */
     int publish_pending;
     int64_t last_publish_ns;

@@ -13,6 +13,7 @@
 #include "cost.h"
 #include "import.h"
 #include "once.h"
+#include "pathcheck.h"
 #include "testfilter.h"
 #include "version.h"
 
@@ -30,6 +31,8 @@ static int cmd_check(const char *file)
     } else {
         printf("%s: OK (%zu collectors, %zu exporters)\n", file, cfg->ncollectors,
                cfg->nexporters);
+        (void)fflush(stdout);
+        (void)hw_pathcheck_warn(cfg, stderr); /* warnings: the agent can still start */
     }
     hw_config_free(cfg);
     hw_diag_free(&d);

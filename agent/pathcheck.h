@@ -1,0 +1,13 @@
+/* `hostwatch check`'s warnings about log files the running user cannot read. */
+#ifndef HW_PATHCHECK_H
+#define HW_PATHCHECK_H
+
+#include <stdio.h>
+
+struct hw_config;
+
+/* Prints "FILE: json.path: warning: ..." to out for every configured log path (or glob
+ * match, or its directory) that exists but that this process cannot read; returns how many. */
+size_t hw_pathcheck_warn(const struct hw_config *cfg, FILE *out);
+
+#endif
