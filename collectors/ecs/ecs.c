@@ -108,6 +108,11 @@ static const struct hw_opt ecs_opts[] = {
      .def = "false",
      .offset = offsetof(struct ecs_conf, task_labels),
      .help = "add task_arn and cluster labels to the Prometheus series"},
+    {.key = "optional",
+     .type = HW_OPT_BOOL,
+     .def = "false",
+     .offset = offsetof(struct ecs_conf, optional),
+     .help = "outside an ECS task stay idle instead of failing (one config for ECS and elsewhere)"},
     HW_OPT_END,
 };
 
@@ -151,7 +156,11 @@ static int ecs_create(const void *conf, const struct hw_ctx *ctx, void **state)
     if (strcmp(ep, "auto") == 0) {
         ep = getenv("ECS_CONTAINER_METADATA_URI_V4");
     }
-    if (!ep || !*ep) {
+    const int idle = (!ep || !*ep) && c && c->optional;
+    if (idle) {
+        hw_info("ecs", "not in an ECS task: the collector stays idle",
+                "instance=%s why=\"ECS_CONTAINER_METADATA_URI_V4 is not set\"", ctx->instance);
+    } else if (!ep || !*ep) {
         hw_error("ecs", "no task metadata endpoint",
                  "instance=%s why=\"ECS_CONTAINER_METADATA_URI_V4 is not set: not in an ECS task "
                  "(or an ECS agent older than 1.39); set collectors.ecs.endpoint\"",
@@ -171,6 +180,10 @@ static int ecs_create(const void *conf, const struct hw_ctx *ctx, void **state)
     st->task_labels = c ? c->task_labels : 0;
     char err[256];
     const long tmo = (long)((c ? c->timeout_ns : 2000000000) / 1000000);
+    if (idle) {
+        *state = st;
+        return 0;
+    }
     if (!(st->fetch = ecs_fetch_new(ep, tmo, !st->once, err, sizeof(err)))) {
         hw_error("ecs", "cannot start", "instance=%s error=\"%s\"", st->owner, err);
         ecs_destroy(st);
@@ -426,6 +439,9 @@ static int ecs_publish_task(struct ecs_state *st, const struct ecs_task *t)
 static int ecs_collect(void *state)
 {
     struct ecs_state *st = state;
+    if (!st->fetch) {
+        return 0; /* optional, and not in an ECS task */
+    }
     ecs_take(st);
     const int64_t age = ecs_mono_ns() - st->cur_at_ns;
     if (!st->have_cur || (!st->once && age > ECS_STALE_INTERVALS * st->interval_ns)) {

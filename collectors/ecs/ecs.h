@@ -12,6 +12,7 @@ struct ecs_conf {
     char *endpoint;     /* "auto": ECS_CONTAINER_METADATA_URI_V4 */
     int64_t timeout_ns; /* each request's time limit */
     int task_labels;    /* task_arn and cluster labels on the Prometheus series */
+    int optional;       /* outside an ECS task: idle (one line) instead of refusing to start */
 };
 
 extern const struct hw_collector hw_collector_ecs;

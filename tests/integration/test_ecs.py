@@ -212,6 +212,12 @@ def test_once(t):
     r = run_bin(["once", "-c", a.config_path], env={"ECS_CONTAINER_METADATA_URI_V4": ""})
     t.ok(r.returncode != 0 and "ECS_CONTAINER_METADATA_URI_V4 is not set" in r.stderr,
          "explicitly enabled outside ECS: a clear error", r)
+    optional = {"collectors": {"memory": {}, "ecs": {"optional": True}}}
+    a.write_config(optional)
+    r = run_bin(["once", "-c", a.config_path], env={"ECS_CONTAINER_METADATA_URI_V4": ""})
+    t.ok(r.returncode == 0 and "node_memory_MemTotal_bytes" in r.stdout and
+         "the collector stays idle" in r.stderr and "container_cpu" not in r.stdout,
+         "optional outside ECS: idle, said once, the other collectors run", r)
     shutil.rmtree(a.dir, ignore_errors=True)
 
 
