@@ -12,7 +12,9 @@
 #include "finder.h"
 #include "regex.h"
 
+/* In the order of enum hw_mtype: the parsed index is the registry's type. */
 static const char *const type_choices[] = {"counter", "gauge", "histogram", NULL};
+_Static_assert(HW_COUNTER == 0 && HW_GAUGE == 1 && HW_HISTOGRAM == 2, "type_choices order");
 
 const struct hw_opt binding_opts[] = {
     {.key = "name", .type = HW_OPT_STRING, .offset = offsetof(struct binding_conf, name),
@@ -202,7 +204,7 @@ static int validate_value_and_buckets(const struct binding_conf *c, const struct
                     "\"%s\" is neither a number nor a named group of the regex", c->value);
         errs++;
     }
-    if (c->buckets.n && c->type != BINDING_HISTOGRAM) {
+    if (c->buckets.n && c->type != HW_HISTOGRAM) {
         hw_diag_add(d, hw_path_key(kp, sizeof(kp), path, "buckets"), "only for type histogram");
         errs++;
     }
@@ -295,11 +297,9 @@ static struct hw_family *binding_make_family(const struct binding_conf *c,
     struct hw_family_desc d = {.name = c->metric,
                                .help = help,
                                .unit = c->unit ? c->unit : "None",
-                               .type = c->type == BINDING_COUNTER
-                                           ? HW_COUNTER
-                                           : (c->type == BINDING_GAUGE ? HW_GAUGE : HW_HISTOGRAM),
+                               .type = (enum hw_mtype)c->type,
                                .views = HW_VIEW_ALL};
-    if (c->type == BINDING_HISTOGRAM) {
+    if (c->type == HW_HISTOGRAM) {
         d.buckets = c->buckets.n ? c->buckets.v : default_buckets;
         d.nbuckets = c->buckets.n ? c->buckets.n : sizeof(default_buckets) / sizeof(double);
     }
@@ -403,9 +403,9 @@ static int binding_update(struct binding *b, const struct binding_hit *hit)
             b->series0 = s;
         }
     }
-    if (b->type == BINDING_COUNTER) {
+    if (b->type == HW_COUNTER) {
         hw_series_add(s, hit->value);
-    } else if (b->type == BINDING_GAUGE) {
+    } else if (b->type == HW_GAUGE) {
         hw_series_set(s, hit->value);
     } else {
         hw_family_observe(b->fam, s, hit->value);
@@ -430,7 +430,7 @@ int binding_apply(struct binding *b, const char *line, size_t len, struct bindin
     size_t vlen;
     if (!b->value_const && (!binding_field(b, line, b->value_src, b->value_group, &v, &vlen) ||
                             parse_number(v, vlen, &hit->value) != 0 ||
-                            (b->type == BINDING_COUNTER && hit->value < 0))) {
+                            (b->type == HW_COUNTER && hit->value < 0))) {
         b->stats.bad_values++;
         return -1;
     }
@@ -476,9 +476,9 @@ const char *binding_metric(const struct binding *b)
     return b->metric;
 }
 
-enum binding_type binding_type(const struct binding *b)
+enum hw_mtype binding_type(const struct binding *b)
 {
-    return (enum binding_type)b->type;
+    return (enum hw_mtype)b->type;
 }
 
 struct hw_family *binding_family(const struct binding *b)

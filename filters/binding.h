@@ -13,13 +13,12 @@
 #define BINDING_MAX_LABELS 8
 #define BINDING_LABEL_MAX 256 /* bytes of one label value kept */
 
-enum binding_type { BINDING_COUNTER, BINDING_GAUGE, BINDING_HISTOGRAM };
 
 /* One element of collectors.logs[].filters (parsed by binding_opts). */
 struct binding_conf {
     char *name;   /* for self-metrics and test-filter; default: the metric name */
     char *metric; /* required */
-    int type;     /* enum binding_type */
+    int type;     /* enum hw_mtype (the option's choices are in its order) */
     char *regex;  /* exactly one of regex / pattern */
     char *pattern;
     char *value; /* constant number, or "$field" / "$.json.path" / a regex group name */
@@ -67,7 +66,7 @@ void binding_foreach_field(struct binding *b, const char *line,
 const struct binding_stats *binding_stats(const struct binding *b);
 const char *binding_name(const struct binding *b);
 const char *binding_metric(const struct binding *b);
-enum binding_type binding_type(const struct binding *b);
+enum hw_mtype binding_type(const struct binding *b);
 struct hw_family *binding_family(const struct binding *b);
 
 #endif

@@ -151,7 +151,7 @@ int hw_test_filter_run(const struct hw_cli *cli, FILE *out)
         rc = tf_from_config(&r, cli, reg);
     } else if (rc == 0) {
         struct binding_conf c = {.metric = "test_filter_matches",
-                                 .type = BINDING_COUNTER,
+                                 .type = HW_COUNTER,
                                  .regex = (char *)cli->tf_regex,
                                  .pattern = (char *)cli->tf_pattern,
                                  .value = (char *)cli->tf_value,

@@ -225,11 +225,6 @@ static int logs_collect(void *state)
     return rc;
 }
 
-static enum hw_mtype binding_mtype(int type)
-{
-    return type == BINDING_COUNTER ? HW_COUNTER
-                                   : (type == BINDING_GAUGE ? HW_GAUGE : HW_HISTOGRAM);
-}
 
 /* Positions and the filters' values, taken at one instant on the loop thread, so a restart
  * from them neither loses nor counts a line twice. */
@@ -240,7 +235,7 @@ static json_t *logs_checkpoint(void *state)
     json_t *files = logtail_checkpoint(st->src.lt);
     const struct binding_conf *f = st->conf->filters.items;
     for (size_t i = 0; metrics && i < st->nbindings; i++) {
-        json_t *m = metricstate_save(binding_family(st->bindings[i]), binding_mtype(f[i].type));
+        json_t *m = metricstate_save(binding_family(st->bindings[i]), (enum hw_mtype)f[i].type);
         if (!m || json_object_set_new(metrics, f[i].metric, m) != 0) {
             json_decref(metrics);
             metrics = NULL;
@@ -271,7 +266,7 @@ static int logs_restore(void *state, const json_t *saved, const char **why)
         const json_t *m = json_object_get(metrics, f[i].metric);
         const char *mwhy = NULL;
         /* A metric whose definition changed (say counter to gauge) starts afresh alone. */
-        if (m && metricstate_restore(binding_family(st->bindings[i]), binding_mtype(f[i].type),
+        if (m && metricstate_restore(binding_family(st->bindings[i]), (enum hw_mtype)f[i].type,
                                      m, (size_t)f[i].max_series, &mwhy) != 0) {
             hw_warn("logs", "saved values not restored", "source=%s metric=%s reason=\"%s\"",
                     st->owner, f[i].metric, mwhy);

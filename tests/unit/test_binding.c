@@ -66,10 +66,10 @@ static void test_value_gauge_histogram(void **state)
 {
     (void)state;
     struct hw_registry *reg = hw_registry_new();
-    struct binding_conf g = {.metric = "queue_depth", .type = BINDING_GAUGE,
+    struct binding_conf g = {.metric = "queue_depth", .type = HW_GAUGE,
                              .regex = "depth=(?<value>-?\\d+)"};
     double bk[] = {10, 100};
-    struct binding_conf h = {.metric = "latency_ms", .type = BINDING_HISTOGRAM,
+    struct binding_conf h = {.metric = "latency_ms", .type = HW_HISTOGRAM,
                              .regex = "latency_ms=(?<ms>[0-9.]+)", .value = "$ms",
                              .buckets = {bk, 2}};
     struct binding_conf k = {.metric = "bytes_total", .regex = "sent (?<n>\\d+)", .value = "n"};
@@ -177,7 +177,7 @@ static void test_validation(void **state)
     hw_diag_free(&d);
     char *labels[] = {"nope"};
     double bk[] = {5, 1};
-    struct binding_conf c4 = {.metric = "x", .type = BINDING_COUNTER, .regex = "(?<a>x)",
+    struct binding_conf c4 = {.metric = "x", .type = HW_COUNTER, .regex = "(?<a>x)",
                               .labels = {labels, 1}, .buckets = {bk, 2}, .value = "zz"};
     assert_int_equal(validate(&c4, &d), 4);
     assert_non_null(strstr(d.msgs[0], "filters[1].labels[0]: the regex has no named group"));
