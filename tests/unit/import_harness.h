@@ -58,7 +58,8 @@ static void assert_checks(const json_t *cfg)
     free(text);
 }
 
-/* ../shared/import-samples/SUB beside the checkout, or a skip when CI did not put it there. */
+/* ../shared/import-samples/SUB beside the checkout; -1, said in the log, when it is not there
+ * (a dist tree, a package build). */
 static int shared_samples(const char *sub, char *dir, size_t len)
 {
     snprintf(dir, len, "%s/../../../shared/import-samples/%s", HW_FIXTURES, sub);
@@ -76,7 +77,9 @@ static void convert_samples(const char *sub, const char *const *files, size_t n,
 {
     char dir[512];
     if (shared_samples(sub, dir, sizeof(dir)) != 0) {
-        skip();
+        /* Not cmocka's skip(): its TAP line reads "not ok ... # SKIP", which the automake
+         * driver counts as a failure, and a dist tree (the package builds) has no ../shared. */
+        return;
     }
     for (size_t i = 0; i < n; i++) {
         char path[700];
