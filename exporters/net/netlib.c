@@ -40,7 +40,32 @@ void netlib_close(struct netlib *lib)
     if (lib->crypto_so) {
         dlclose(lib->crypto_so);
     }
+    if (lib->snappy_so) {
+        dlclose(lib->snappy_so);
+    }
     free(lib);
+}
+
+int netlib_open_snappy(struct netlib *lib, char *err, size_t errlen)
+{
+    if (lib->snappy_so) {
+        return 0;
+    }
+    lib->snappy_so = dlopen("libsnappy.so.1", RTLD_NOW | RTLD_LOCAL);
+    void *c = lib->snappy_so ? dlsym(lib->snappy_so, "snappy_compress") : NULL;
+    void *m = lib->snappy_so ? dlsym(lib->snappy_so, "snappy_max_compressed_length") : NULL;
+    if (!c || !m) {
+        snprintf(err, errlen, "cannot load libsnappy.so.1 (install libsnappy1v5, or snappy)");
+        if (lib->snappy_so) {
+            dlclose(lib->snappy_so);
+        }
+        lib->snappy_so = NULL;
+        return -1;
+    }
+    /* POSIX guarantees a data pointer from dlsym converts to the function it names. */
+    memcpy(&lib->snappy_compress, &c, sizeof(c));
+    memcpy(&lib->snappy_max_compressed_length, &m, sizeof(m));
+    return 0;
 }
 
 struct netlib *netlib_open(char *err, size_t errlen)

@@ -1,6 +1,7 @@
-/* libcurl and OpenSSL's libcrypto, loaded with dlopen() only when an AWS exporter is created:
- * linked directly they would cost every agent ~3 MiB of resident memory and their start-up
- * initialisation, even one that only serves /metrics. */
+/* libcurl and OpenSSL's libcrypto, loaded with dlopen() only when an AWS exporter is created,
+ * and libsnappy (C++, so libstdc++ and libm with it) only when remote write is: linked directly
+ * they would cost every agent ~4 MiB of resident memory and their start-up initialisation,
+ * even one that only serves /metrics. */
 #ifndef HW_NETLIB_H
 #define HW_NETLIB_H
 
@@ -8,10 +9,11 @@
 #define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
 #include <openssl/evp.h>
+#include <snappy-c.h>
 #include <stddef.h>
 
 struct netlib {
-    void *curl_so, *crypto_so;
+    void *curl_so, *crypto_so, *snappy_so;
     CURL *(*curl_easy_init)(void);
     CURLcode (*curl_easy_setopt)(CURL *, CURLoption, ...);
     CURLcode (*curl_easy_perform)(CURL *);
@@ -27,12 +29,18 @@ struct netlib {
     int (*evp_digest)(const void *, size_t, unsigned char *, unsigned int *, const EVP_MD *,
                       ENGINE *);
     void (*cleanse)(void *, size_t);
+    /* after netlib_open_snappy() */
+    snappy_status (*snappy_compress)(const char *, size_t, char *, size_t *);
+    size_t (*snappy_max_compressed_length)(size_t);
 };
 
 /* Loads both libraries (reference-counted by the dynamic loader, so every exporter may hold
  * its own handle). NULL with a message naming the missing library or symbol. */
 struct netlib *netlib_open(char *err, size_t errlen);
 void netlib_close(struct netlib *lib);
+/* Adds libsnappy (remote write's body compression) to lib; 0, or -1 with a message naming the
+ * library and the package to install. */
+int netlib_open_snappy(struct netlib *lib, char *err, size_t errlen);
 
 /* SHA-256 and HMAC-SHA256 through the loaded library (for SigV4). 0 or -1. */
 int netlib_sha256(const struct netlib *lib, const void *data, size_t len, unsigned char out[32]);

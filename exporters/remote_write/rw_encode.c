@@ -1,7 +1,6 @@
 #include "rw_encode.h"
 
 #include <fnmatch.h>
-#include <snappy-c.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,15 +246,20 @@ static void fill_series(struct rw_scratch *sc, const struct rw_row *r, size_t i,
     *lused += n;
 }
 
-int rw_snappy(const void *in, size_t len, unsigned char **out, size_t *outlen)
+int rw_snappy(const struct netlib *lib, const void *in, size_t len, unsigned char **out,
+              size_t *outlen)
 {
-    size_t cap = snappy_max_compressed_length(len);
+    *out = NULL;
+    if (!lib || !lib->snappy_compress) {
+        return -1;
+    }
+    size_t cap = lib->snappy_max_compressed_length(len);
     *out = malloc(cap ? cap : 1);
     *outlen = cap;
     if (!*out) {
         return -1;
     }
-    if (snappy_compress(in, len, (char *)*out, outlen) != SNAPPY_OK) {
+    if (lib->snappy_compress(in, len, (char *)*out, outlen) != SNAPPY_OK) {
         free(*out);
         *out = NULL;
         return -1;
@@ -264,7 +268,8 @@ int rw_snappy(const void *in, size_t len, unsigned char **out, size_t *outlen)
 }
 
 /* One body from n rows: WriteRequest packed, then compressed. */
-static int encode_body(const struct rw_row *rows, size_t n, struct rw_body *body)
+static int encode_body(const struct netlib *lib, const struct rw_row *rows, size_t n,
+                       struct rw_body *body)
 {
     struct rw_scratch sc = {0};
     unsigned char *pb = NULL;
@@ -282,7 +287,7 @@ static int encode_body(const struct rw_row *rows, size_t n, struct rw_body *body
         size_t len = prometheus__write_request__get_packed_size(&wr);
         pb = malloc(len ? len : 1);
         if (pb && prometheus__write_request__pack(&wr, pb) == len &&
-            rw_snappy(pb, len, &body->data, &body->len) == 0) {
+            rw_snappy(lib, pb, len, &body->data, &body->len) == 0) {
             body->nsamples = n;
             rc = 0;
         }
@@ -315,7 +320,7 @@ int rw_encode_sampled(const struct rw_encode_opts *o, const struct rw_sample *x,
     for (size_t at = 0; rc == 0 && at < rows.n; at += max) {
         struct rw_body body = {0};
         size_t n = rows.n - at < max ? rows.n - at : max;
-        rc = encode_body(&rows.v[at], n, &body);
+        rc = encode_body(o->lib, &rows.v[at], n, &body);
         if (rc == 0 && bodies_push(out, &body) != 0) {
             free(body.data);
             rc = -1;

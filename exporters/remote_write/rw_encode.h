@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "exporters/net/netlib.h"
 #include "registry.h"
 
 #define RW_MAX_SAMPLES_PER_SEND 100000
@@ -17,6 +18,7 @@ struct rw_encode_opts {
     const char *const *metrics; /* family name globs; none: every family of the view */
     size_t nmetrics;
     size_t max_samples; /* per body, 1..RW_MAX_SAMPLES_PER_SEND */
+    const struct netlib *lib; /* with libsnappy loaded (netlib_open_snappy) */
 };
 
 /* One request body, ready to POST. */
@@ -58,7 +60,9 @@ int rw_encode(const struct rw_encode_opts *o, const struct hw_snapshot *const *s
 /* How many samples rw_encode would produce for snap (counted when a snapshot is dropped). */
 size_t rw_count_samples(const struct rw_encode_opts *o, const struct hw_snapshot *snap);
 
-/* Snappy block compression of len bytes into a malloc'd *out. 0 or -1. */
-int rw_snappy(const void *in, size_t len, unsigned char **out, size_t *outlen);
+/* Snappy block compression of len bytes into a malloc'd *out, through lib's libsnappy. 0, or -1
+ * (also when lib has not loaded it). */
+int rw_snappy(const struct netlib *lib, const void *in, size_t len, unsigned char **out,
+              size_t *outlen);
 
 #endif

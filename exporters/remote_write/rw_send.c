@@ -357,10 +357,13 @@ int rw_send_open(struct rw_exporter *st)
 {
     char err[1600];
     st->rand_state = (unsigned)time(NULL) ^ (unsigned)getpid();
-    if (!(st->lib = netlib_open(err, sizeof(err)))) {
-        hw_error(component, "cannot load the HTTP and crypto libraries", "error=\"%s\"", err);
+    if (!(st->lib = netlib_open(err, sizeof(err))) ||
+        netlib_open_snappy(st->lib, err, sizeof(err)) != 0) {
+        hw_error(component, "cannot load the HTTP, crypto and snappy libraries", "error=\"%s\"",
+                 err);
         return -1;
     }
+    st->eo.lib = st->lib; /* this thread encodes */
     const struct hw_http_opts o = {.connect_timeout_ms = 5000,
                                     .timeout_ms = (long)(st->conf->timeout_ns / 1000000),
                                     .tls_verify = st->conf->tls_verify,
@@ -388,6 +391,7 @@ int rw_send_open(struct rw_exporter *st)
 
 void rw_send_close(struct rw_exporter *st)
 {
+    st->eo.lib = NULL;
     push_close_clients(&st->spool, &st->creds, &st->http, &st->meta, &st->lib);
     for (size_t i = 0; i < st->nextra; i++) {
         free(st->extra[i]);

@@ -68,7 +68,8 @@ def test_contents(t):
         t.eq(sorted(want - got), [], arch + ": every expected file, examples included")
         t.eq(field(deb, "Architecture"), arch, arch + ": Architecture")
         dep = field(deb, "Depends")
-        for lib in ("libcurl4 (>= 7.62) | libcurl4t64", "libssl3 | libssl3t64", "libjansson4",
+        for lib in ("libcurl4 (>= 7.62) | libcurl4t64", "libssl3 | libssl3t64", "libsnappy1v5",
+                    "libjansson4",
                     "libmicrohttpd12", "libpcre2-8-0", "procps"):
             t.ok(lib in dep, "%s: Depends has %s" % (arch, lib), dep)
     ctl = subprocess.run(["dpkg-deb", "-I", deb, "conffiles"], capture_output=True, text=True)

@@ -56,7 +56,8 @@ def test_config_and_scripts(t):
 def test_requires(t):
     rpm = pkgtest.find_one("hostwatch-*.x86_64.rpm")
     req = rpmq(rpm, "-R").split("\n")
-    for r in ("libcurl.so.4()(64bit)", "libcrypto.so.3()(64bit)", "/usr/bin/kill",
+    for r in ("libcurl.so.4()(64bit)", "libcrypto.so.3()(64bit)", "libsnappy.so.1()(64bit)",
+              "/usr/bin/kill",
               "libjansson.so.4()(64bit)", "libmicrohttpd.so.12()(64bit)"):
         t.ok(r in [x.strip() for x in req], "Requires " + r, req)
     t.eq(rpmq(rpm, "--qf", "%{ARCH} %{VERSION}").split()[0], "x86_64", "architecture")

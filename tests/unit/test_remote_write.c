@@ -13,6 +13,28 @@
 
 #define T0 1795309323000LL /* 2026-11-22T01:02:03Z */
 
+/* libsnappy as the agent loads it (with dlopen, through netlib), for the whole group. */
+static struct netlib *lib;
+
+static int group_setup(void **state)
+{
+    char err[256];
+    (void)state;
+    lib = netlib_open(err, sizeof(err));
+    if (!lib || netlib_open_snappy(lib, err, sizeof(err)) != 0) {
+        print_error("%s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    netlib_close(lib);
+    return 0;
+}
+
 static Prometheus__WriteRequest *decode(const struct rw_body *b)
 {
     size_t len = 0;
@@ -78,7 +100,7 @@ static void test_encode_values(void **unused)
     struct hw_snap_family fams[4];
     const struct hw_snapshot snap = sample_snapshot(fams);
     const struct hw_snapshot *snaps[] = {&snap};
-    const struct rw_encode_opts o = {.view = HW_VIEW_NODE, .max_samples = 2000};
+    const struct rw_encode_opts o = {.lib = lib, .view = HW_VIEW_NODE, .max_samples = 2000};
     struct rw_bodies b;
     rw_bodies_init(&b);
     assert_int_equal(rw_encode(&o, snaps, 1, &b), 0);
@@ -131,7 +153,7 @@ static void test_label_order(void **unused)
                                      .nseries = 1};
     const struct hw_snapshot snap = {.timestamp_ms = T0, .families = &f, .nfamilies = 1};
     const struct hw_snapshot *snaps[] = {&snap};
-    const struct rw_encode_opts o = {.view = HW_VIEW_NODE, .max_samples = 10};
+    const struct rw_encode_opts o = {.lib = lib, .view = HW_VIEW_NODE, .max_samples = 10};
     struct rw_bodies b;
     rw_bodies_init(&b);
     assert_int_equal(rw_encode(&o, snaps, 1, &b), 0);
@@ -160,7 +182,7 @@ static void check_batching(size_t n, size_t max, size_t want_bodies)
                                      .series = s, .nseries = n};
     const struct hw_snapshot snap = {.timestamp_ms = T0, .families = &f, .nfamilies = 1};
     const struct hw_snapshot *snaps[] = {&snap};
-    const struct rw_encode_opts o = {.view = HW_VIEW_NODE, .max_samples = max};
+    const struct rw_encode_opts o = {.lib = lib, .view = HW_VIEW_NODE, .max_samples = max};
     struct rw_bodies b;
     rw_bodies_init(&b);
     assert_int_equal(rw_encode(&o, snaps, 1, &b), 0);
@@ -198,7 +220,7 @@ static void test_two_snapshots_and_filters(void **unused)
     b2.timestamp_ms = T0 + 1000;
     const struct hw_snapshot *snaps[] = {&a, &b2};
     static const char *const globs[] = {"node_memory_*", "mem_*"};
-    const struct rw_encode_opts o = {.view = HW_VIEW_NODE, .metrics = globs, .nmetrics = 2,
+    const struct rw_encode_opts o = {.lib = lib, .view = HW_VIEW_NODE, .metrics = globs, .nmetrics = 2,
                                      .max_samples = 100};
     struct rw_bodies b;
     rw_bodies_init(&b);
@@ -210,7 +232,7 @@ static void test_two_snapshots_and_filters(void **unused)
     assert_int_equal(wr->timeseries[1]->samples[0]->timestamp, T0 + 1000);
     prometheus__write_request__free_unpacked(wr, NULL);
     rw_bodies_free(&b);
-    const struct rw_encode_opts cw = {.view = HW_VIEW_CW, .max_samples = 100};
+    const struct rw_encode_opts cw = {.lib = lib, .view = HW_VIEW_CW, .max_samples = 100};
     assert_int_equal(rw_count_samples(&cw, &a), 1);
 }
 
@@ -228,7 +250,7 @@ static void test_reference_bytes(void **unused)
     const struct hw_snapshot snap = {.timestamp_ms = 1700000000000LL, .families = &f,
                                      .nfamilies = 1};
     const struct hw_snapshot *snaps[] = {&snap};
-    const struct rw_encode_opts o = {.view = HW_VIEW_NODE, .max_samples = 1};
+    const struct rw_encode_opts o = {.lib = lib, .view = HW_VIEW_NODE, .max_samples = 1};
     struct rw_bodies b;
     rw_bodies_init(&b);
     assert_int_equal(rw_encode(&o, snaps, 1, &b), 0);
@@ -245,6 +267,18 @@ static void test_reference_bytes(void **unused)
     rw_bodies_free(&b);
 }
 
+/* Without libsnappy loaded there is no body, and no crash. */
+static void test_snappy_not_loaded(void **unused)
+{
+    (void)unused;
+    struct netlib bare = {0};
+    unsigned char *out = (unsigned char *)"not touched";
+    size_t len = 0;
+    assert_int_equal(rw_snappy(&bare, "abc", 3, &out, &len), -1);
+    assert_null(out);
+    assert_int_equal(rw_snappy(NULL, "abc", 3, &out, &len), -1);
+}
+
 static void test_snappy_round_trip(void **unused)
 {
     (void)unused;
@@ -257,7 +291,7 @@ static void test_snappy_round_trip(void **unused)
         in[i] = (unsigned char)(i % 3 == 0 ? (x >> 16) : 'a' + i % 7);
     }
     size_t len = 0, back = 0;
-    assert_int_equal(rw_snappy(in, n, &out, &len), 0);
+    assert_int_equal(rw_snappy(lib, in, n, &out, &len), 0);
     assert_true(len < n);
     assert_int_equal(snappy_validate_compressed_buffer((const char *)out, len), SNAPPY_OK);
     assert_int_equal(snappy_uncompressed_length((const char *)out, len, &back), SNAPPY_OK);
@@ -293,7 +327,8 @@ int main(void)
         cmocka_unit_test(test_two_snapshots_and_filters),
         cmocka_unit_test(test_reference_bytes),
         cmocka_unit_test(test_snappy_round_trip),
+        cmocka_unit_test(test_snappy_not_loaded),
         cmocka_unit_test(test_base64),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
