@@ -1,6 +1,7 @@
 /* sd_notify(3) by hand: the protocol is one AF_UNIX datagram, and libsystemd would be a
  * dependency for 40 lines. */
 #include "sdnotify.h"
+#include "loop.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -55,13 +56,9 @@ int hw_sd_notify(const char *state)
 /* systemd 253's Type=notify-reload matches the reload by the clock: send it with RELOADING=1. */
 int hw_sd_notify_reloading(void)
 {
-    struct timespec ts;
-    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
-        return -errno;
-    }
     char msg[64];
     snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
-             (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000ULL);
+             (unsigned long long)(hw_now_mono_ns() / 1000));
     return hw_sd_notify(msg);
 }
 

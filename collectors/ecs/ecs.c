@@ -11,6 +11,7 @@
 #include "log.h"
 #include "ecs_fetch.h"
 #include "exporters/net/http_client.h"
+#include "loop.h"
 
 /* A result older than this many intervals is not published again: its series go away. */
 #define ECS_STALE_INTERVALS 3
@@ -127,13 +128,6 @@ static int ecs_validate(const void *conf, const char *path, struct hw_diag *d)
     }
     hw_diag_add(d, hw_path_key(kp, sizeof(kp), path, "endpoint"), "%s", why);
     return 1;
-}
-
-static int64_t ecs_mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static void ecs_destroy(void *state)
@@ -293,7 +287,7 @@ static void ecs_take(struct ecs_state *st)
     st->next = st->cur;
     st->cur = n;
     st->have_cur = 1;
-    st->cur_at_ns = ecs_mono_ns();
+    st->cur_at_ns = hw_now_mono_ns();
 }
 
 /* Sets one value of family f, creating the family on first use. */
@@ -443,7 +437,7 @@ static int ecs_collect(void *state)
         return 0; /* optional, and not in an ECS task */
     }
     ecs_take(st);
-    const int64_t age = ecs_mono_ns() - st->cur_at_ns;
+    const int64_t age = hw_now_mono_ns() - st->cur_at_ns;
     if (!st->have_cur || (!st->once && age > ECS_STALE_INTERVALS * st->interval_ns)) {
         return 0;
     }

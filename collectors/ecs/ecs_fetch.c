@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "exporters/net/http_client.h"
+#include "loop.h"
 
 struct ecs_fetch {
     char task_url[600], stats_url[600];
@@ -21,13 +22,6 @@ struct ecs_fetch {
     struct ecs_result *done; /* the newest complete result (under mu) */
     struct ecs_result *work; /* the worker's */
 };
-
-static double ecs_now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* GET url into r; 0 with an HTTP 200 answer, else -1 with what happened in err. */
 static int ecs_get(struct hw_http *h, const char *url, struct hw_http_resp *r, char *err,
@@ -46,7 +40,7 @@ static int ecs_get(struct hw_http *h, const char *url, struct hw_http_resp *r, c
 
 void ecs_fetch_now(struct ecs_fetch *f, struct ecs_result *out)
 {
-    const double t0 = ecs_now_s();
+    const double t0 = (double)hw_now_mono_ns() / 1e9;
     struct hw_http_resp r = {0};
     char why[256];
     memset(out, 0, offsetof(struct ecs_result, task));
@@ -67,7 +61,7 @@ void ecs_fetch_now(struct ecs_fetch *f, struct ecs_result *out)
     }
 out:
     hw_http_resp_free(&r);
-    out->seconds = ecs_now_s() - t0;
+    out->seconds = (double)hw_now_mono_ns() / 1e9 - t0;
 }
 
 static void ecs_fetch_release(struct ecs_fetch *f);

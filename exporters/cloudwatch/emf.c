@@ -582,15 +582,6 @@ fail:
     return rc;
 }
 
-static int64_t emf_clock_ns(clockid_t id)
-{
-    struct timespec ts;
-    if (clock_gettime(id, &ts) != 0) {
-        return 0;
-    }
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* The families of snap that are a sample now (exporters/push/sampler.h) into the aggregators. */
 static void emf_take(struct emf_exporter *st, const struct hw_snapshot *snap, unsigned flags)
 {
@@ -608,7 +599,7 @@ static int emf_flush(void *state, const struct hw_snapshot *snap)
     struct emf_exporter *st = state;
     const int64_t iv = st->conf->flush_interval_ns;
     emf_take(st, snap, 0);
-    const int64_t now = emf_clock_ns(CLOCK_MONOTONIC);
+    const int64_t now = hw_now_mono_ns();
     if (!st->armed) {
         st->armed = 1;
         st->due_ns = now + iv;
