@@ -276,7 +276,11 @@ static json_t *mf_source(json_t *logs, const char *group, const struct hw_import
     while (n > 0 && name[n - 1] == '_') {
         n--;
     }
-    snprintf(name + n, sizeof(name) - n, n ? "" : "group%zu", json_array_size(logs) + 1);
+    if (n == 0) { /* nothing usable in the group's name */
+        snprintf(name, sizeof(name), "group%zu", json_array_size(logs) + 1);
+    } else {
+        name[n] = '\0';
+    }
     s = json_pack("{s:s, s:s, s:[], s:[]}", "log_group", group, "name", name, "paths", "filters");
     for (i = 0; i < np; i++) {
         if (strcmp(paths[i].group, group) == 0) {

@@ -116,10 +116,12 @@ static int emf_clashes(const struct cw_datum *x)
     return clash;
 }
 
-/* Integral values as JSON integers ("Role":1), others with 17 significant digits (exact). */
+/* Integral values as JSON integers ("Role":1), others with 17 significant digits (exact). No
+ * floor(): the agent does not link libm (the magnitude is checked before the cast). */
 static json_t *emf_number(double v)
 {
-    return v == floor(v) && fabs(v) <= 0x1p53 ? json_integer((json_int_t)v) : json_real(v);
+    return fabs(v) <= 0x1p53 && v == (double)(json_int_t)v ? json_integer((json_int_t)v)
+                                                           : json_real(v);
 }
 
 /* Values repeated by their counts; above EMF_MAX_VALUES observations entry k of 100 holds the
@@ -133,7 +135,7 @@ static json_t *emf_dist(const struct cw_datum *x)
     size_t done = 0;
     for (size_t i = 0; a && i < x->nvalues; i++) {
         cum += x->counts[i];
-        const size_t upto = (size_t)floor(cum * scale + 0.5);
+        const size_t upto = (size_t)(cum * scale + 0.5); /* >= 0: truncation rounds */
         for (; done < upto && done < EMF_MAX_VALUES; done++) {
             if (json_array_append_new(a, emf_number(x->values[i])) != 0) {
                 json_decref(a);
