@@ -356,6 +356,12 @@ static struct hw_config *config_from_json(const json_t *root, const char *name, 
     errs += parse_section(cfg, &cap, root, 1, d);
     errs += parse_section(cfg, &cap, root, 0, d);
     errs += check_unique_names(cfg, d);
+    for (size_t i = cfg->ncollectors; i < cfg->ncollectors + cfg->nexporters; i++) {
+        const struct hw_inst_conf *ic = &cfg->insts[i];
+        if (ic->conf && ic->exp->validate_config) {
+            errs += ic->exp->validate_config(ic->conf, ic->path, root, d);
+        }
+    }
     if (errs > 0 || hw_diag_count(d) > 0) {
         hw_config_free(cfg);
         return NULL;

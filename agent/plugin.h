@@ -87,6 +87,10 @@ struct hw_exporter {
     const struct hw_opt *opts;
     size_t conf_size;
     int (*validate)(const void *conf, const char *path, struct hw_diag *d);
+    /* Optional: checks against the rest of the configuration (root: the whole document, e.g.
+     * another plugin's keys), after every instance parsed; returns the number of errors. */
+    int (*validate_config)(const void *conf, const char *path, const json_t *root,
+                           struct hw_diag *d);
     int (*create)(const void *conf, const struct hw_ctx *ctx, void **state);
     int (*start)(void *state);
     /* Push exporters: called after each publish with the current snapshot; NULL for pull. */

@@ -13,7 +13,7 @@ void hw_cli_usage(FILE *f)
     fputs("usage:\n"
           "  hostwatch [run] [-c FILE]         run the agent in the foreground\n"
           "  hostwatch check -c FILE           validate a config; print every error\n"
-          "  hostwatch once -c FILE [--format prometheus|openmetrics|json|cloudwatch]\n"
+          "  hostwatch once -c FILE [--format prometheus|openmetrics|json|cloudwatch|route53]\n"
           "                                    one collection, printed\n"
           "  hostwatch test-filter -c FILE [--filter NAME] LOGFILE...\n"
           "  hostwatch test-filter --regex RE | --pattern PATTERN [--value V] LOGFILE...\n"
@@ -37,16 +37,13 @@ void hw_cli_usage(FILE *f)
           f);
 }
 
-static int parse_format(const char *s, enum hw_once_format *out)
+static int parse_format(const char *s, const char **out)
 {
-    static const char *const names[] = {"prometheus", "openmetrics", "json", "cloudwatch"};
-    for (int i = 0; i < 4; i++) {
-        if (strcmp(s, names[i]) == 0) {
-            *out = (enum hw_once_format)i;
-            return 0;
-        }
+    if (!s || !hw_once_format_known(s)) {
+        return -1;
     }
-    return -1;
+    *out = s;
+    return 0;
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -55,6 +52,13 @@ static int usage_error(const char *fmt, const char *arg)
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\nTry 'hostwatch --help'.\n");
     return -1;
+}
+
+static int format_error(void)
+{
+    char names[512];
+    hw_once_formats(names, sizeof(names));
+    return usage_error("--format needs one of %s", names);
 }
 
 static int parse_command(const char *s, enum hw_cmd *cmd)
@@ -164,6 +168,7 @@ int hw_cli_parse(int argc, char **argv, struct hw_cli *out)
 {
     memset(out, 0, sizeof(*out));
     out->cmd = HW_CMD_RUN;
+    out->format = "prometheus";
     const char *env = getenv("HOSTWATCH_CONFIG");
     out->config = env && *env ? env : HW_SYSCONFDIR "/hostwatch/hostwatch.json";
     int i = 1;
@@ -196,8 +201,7 @@ int hw_cli_parse(int argc, char **argv, struct hw_cli *out)
             out->config = arg + 9;
         } else if (strcmp(arg, "--format") == 0 && out->cmd == HW_CMD_ONCE) {
             if (++i >= argc || parse_format(argv[i], &out->format) != 0) {
-                return usage_error("--format needs one of prometheus, openmetrics, json, "
-                                   "cloudwatch%s", "");
+                return format_error();
             }
         } else if (strncmp(arg, "--format=", 9) == 0 && out->cmd == HW_CMD_ONCE) {
             if (parse_format(arg + 9, &out->format) != 0) {

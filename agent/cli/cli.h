@@ -11,7 +11,7 @@ enum hw_cmd { HW_CMD_RUN, HW_CMD_CHECK, HW_CMD_ONCE, HW_CMD_TEST_FILTER, HW_CMD_
 struct hw_cli {
     enum hw_cmd cmd;
     const char *config; /* -c, else $HOSTWATCH_CONFIG, else the default path */
-    enum hw_once_format format;
+    const char *format; /* once --format (default prometheus) */
     int config_given;       /* -c appeared */
     const char *tf_filter;  /* test-filter --filter NAME */
     const char *tf_regex;   /* test-filter --regex RE */

@@ -102,7 +102,32 @@ static int once_print(const struct hw_agent *a, const struct hw_snapshot *snap,
     return rc ? -1 : 0;
 }
 
-int hw_once_run(const char *config_path, enum hw_once_format fmt, FILE *out)
+int hw_once_format_known(const char *name)
+{
+    for (size_t k = 0; hw_exporters[k]; k++) {
+        if (prints(hw_exporters[k], name)) {
+            return 1;
+        }
+    }
+    return strcmp(name, "json") == 0;
+}
+
+void hw_once_formats(char *out, size_t len)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t k = 0; hw_exporters[k]; k++) {
+        for (size_t i = 0; hw_exporters[k]->print && hw_exporters[k]->print_formats &&
+                           hw_exporters[k]->print_formats[i];
+             i++) {
+            int w = snprintf(out + o, len - o, "%s, ", hw_exporters[k]->print_formats[i]);
+            o = w > 0 && (size_t)w < len - o ? o + (size_t)w : o;
+        }
+    }
+    snprintf(out + o, len - o, "json");
+}
+
+int hw_once_run(const char *config_path, const char *format, FILE *out)
 {
     struct hw_agent *a = hw_agent_new(config_path, HW_MODE_ONCE);
     if (!a) {
@@ -119,13 +144,10 @@ int hw_once_run(const char *config_path, enum hw_once_format fmt, FILE *out)
     struct hw_buf b;
     hw_buf_init(&b);
     int rc = 0;
-    if (fmt == HW_FMT_JSON) {
+    if (strcmp(format, "json") == 0) {
         rc = hw_snapshot_to_json(snap, &b);
     } else {
-        static const char *const names[] = {[HW_FMT_PROMETHEUS] = "prometheus",
-                                            [HW_FMT_OPENMETRICS] = "openmetrics",
-                                            [HW_FMT_CLOUDWATCH] = "cloudwatch"};
-        rc = once_print(a, snap, names[fmt], out);
+        rc = once_print(a, snap, format, out);
     }
     hw_snapshot_release(snap);
     if (rc == 0 && b.len && fwrite(b.data, 1, b.len, out) != b.len) {

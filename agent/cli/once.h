@@ -7,10 +7,12 @@
 #include "buf.h"
 #include "registry.h"
 
-enum hw_once_format { HW_FMT_PROMETHEUS, HW_FMT_OPENMETRICS, HW_FMT_JSON, HW_FMT_CLOUDWATCH };
-
+/* 1 when `once --format name` is known: "json", or a format an exporter prints. */
+int hw_once_format_known(const char *name);
+/* The formats known, ", "-separated, for a usage message. */
+void hw_once_formats(char *out, size_t len);
 /* Returns the process exit code. */
-int hw_once_run(const char *config_path, enum hw_once_format fmt, FILE *out);
+int hw_once_run(const char *config_path, const char *format, FILE *out);
 /* Every family of snap as one JSON document (all views, exporter-neutral). */
 int hw_snapshot_to_json(const struct hw_snapshot *snap, struct hw_buf *out);
 

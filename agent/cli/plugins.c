@@ -10,6 +10,7 @@
 #include "exporters/cloudwatch/emf.h"
 #include "exporters/prometheus/prometheus.h"
 #include "exporters/remote_write/remote_write.h"
+#include "exporters/route53/route53.h"
 #include "plugin.h"
 
 const struct hw_collector *const hw_collectors[] = {
@@ -26,6 +27,7 @@ const struct hw_exporter *const hw_exporters[] = {
     &hw_exporter_cloudwatch,
     &hw_exporter_emf,
     &hw_exporter_remote_write,
+    &hw_exporter_route53,
     NULL,
 };
 

@@ -24,27 +24,11 @@
 #define CW_MAX_AGE_MS (14LL * 86400 * 1000 - 3600 * 1000) /* the service keeps 2 weeks */
 
 
-/* "https://host:port/path" → host ("host:port") and path ("/path"). */
-static void split_url(const char *url, char *host, size_t hlen, char *path, size_t plen)
-{
-    const char *p = strstr(url, "://");
-    p = p ? p + 3 : url;
-    size_t n = strcspn(p, "/?#");
-    snprintf(host, hlen, "%.*s", (int)n, p);
-    snprintf(path, plen, "%s", p[n] == '/' ? p + n : "/");
-}
-
 static int cw_resolve_endpoint(struct cw_exporter *st)
 {
-    const char *ep = st->conf->endpoint;
+    const char *ep = aws_endpoint_override(st->conf->endpoint, "AWS_ENDPOINT_URL_CLOUDWATCH");
     const char *why = NULL;
-    if (!ep || !*ep) {
-        ep = getenv("AWS_ENDPOINT_URL_CLOUDWATCH");
-    }
-    if (!ep || !*ep) {
-        ep = getenv("AWS_ENDPOINT_URL");
-    }
-    if (ep && *ep) {
+    if (ep) {
         snprintf(st->url, sizeof(st->url), "%s", ep);
     } else {
         snprintf(st->url, sizeof(st->url), "https://monitoring.%s.amazonaws.com/", st->region);
@@ -53,7 +37,7 @@ static int cw_resolve_endpoint(struct cw_exporter *st)
         hw_error("cloudwatch", "endpoint refused", "url=%s reason=\"%s\"", st->url, why);
         return -1;
     }
-    split_url(st->url, st->host, sizeof(st->host), st->path, sizeof(st->path));
+    hw_url_split(st->url, st->host, sizeof(st->host), st->path, sizeof(st->path));
     return 0;
 }
 

@@ -226,6 +226,30 @@ void hw_http_error_code(const struct hw_http_resp *r, char *code, size_t len, ch
     }
 }
 
+void hw_url_split(const char *url, char *host, size_t hlen, char *path, size_t plen)
+{
+    const char *p = strstr(url, "://");
+    p = p ? p + 3 : url;
+    size_t n = strcspn(p, "/?#");
+    snprintf(host, hlen, "%.*s", (int)n, p);
+    snprintf(path, plen, "%.*s", (int)strcspn(p + n, "?#"), p + n);
+    if (!path[0]) {
+        snprintf(path, plen, "/");
+    }
+}
+
+const char *aws_endpoint_override(const char *configured, const char *service_env)
+{
+    const char *ep = configured;
+    if (!ep || !*ep) {
+        ep = getenv(service_env);
+    }
+    if (!ep || !*ep) {
+        ep = getenv("AWS_ENDPOINT_URL");
+    }
+    return ep && *ep ? ep : NULL;
+}
+
 /* Host part of an http URL: "[::1]" or "host" before ':' or '/'. */
 static void url_host(const char *rest, char *host, size_t len)
 {

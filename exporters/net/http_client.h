@@ -51,6 +51,13 @@ long long hw_http_date_parse(const char *value);
  * "local clock is 7m12s behind the server" in out, and 1; otherwise 0 and out empty. */
 int aws_clock_skew_text(long long server_date, long long now, char *out, size_t len);
 
+/* "https://host:port/path?q" -> host "host:port" and path "/path" ("/" when none): what SigV4
+ * signs. */
+void hw_url_split(const char *url, char *host, size_t hlen, char *path, size_t plen);
+/* An AWS service's endpoint as the SDKs pick it: configured, else the service's environment
+ * variable (AWS_ENDPOINT_URL_<SERVICE>), else AWS_ENDPOINT_URL; NULL when none is set. */
+const char *aws_endpoint_override(const char *configured, const char *service_env);
+
 /* Plain http:// only to loopback or link-local hosts (IMDS, ECS agent, tests); https anywhere.
  * 1 allowed, 0 not (why says why). */
 int aws_url_allowed(const char *url, const char **why);

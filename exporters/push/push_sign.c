@@ -17,7 +17,8 @@ enum push_outcome push_sigv4_sign(const struct push_sigv4_req *r, struct push_si
     snprintf(a->identity, sizeof(a->identity), "%s", c.identity);
     a->source = c.source;
     int rc = sigv4_amz_date(time(NULL), date) == 0 ? SIGV4_OK : SIGV4_EINVAL;
-    const struct sigv4_input in = {.method = "POST", .path = r->path, .headers = r->headers,
+    const struct sigv4_input in = {.method = r->method ? r->method : "POST", .path = r->path,
+                                   .query = r->query, .headers = r->headers,
                                    .nheaders = r->nheaders, .payload = r->body,
                                    .payload_len = r->len, .region = r->region,
                                    .service = r->service, .amz_date = date,

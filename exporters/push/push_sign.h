@@ -14,6 +14,7 @@ struct push_sigv4_req {
     struct aws_cred_chain *creds;
     struct netlib *lib;
     const char *region, *service, *path;
+    const char *method, *query; /* NULL: "POST", no query string */
     const struct sigv4_header *headers; /* the signed ones, host among them */
     size_t nheaders;
     const void *body;

@@ -313,14 +313,7 @@ void rw_send_drain_spool(struct rw_exporter *st)
 /* SigV4 needs the host and path as sent: "https://host:port/path?q" → "host:port", "/path". */
 static void rw_split_url(struct rw_exporter *st)
 {
-    const char *p = strstr(st->conf->url, "://");
-    p = p ? p + 3 : st->conf->url;
-    size_t n = strcspn(p, "/?#");
-    snprintf(st->host, sizeof(st->host), "%.*s", (int)n, p);
-    snprintf(st->path, sizeof(st->path), "%.*s", (int)strcspn(p + n, "?#"), p + n);
-    if (!st->path[0]) {
-        snprintf(st->path, sizeof(st->path), "/");
-    }
+    hw_url_split(st->conf->url, st->host, sizeof(st->host), st->path, sizeof(st->path));
 }
 
 /* Region and credential chain for SigV4; missing credentials are not fatal (they may come). */
