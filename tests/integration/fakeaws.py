@@ -471,7 +471,8 @@ class FakeAWS(SigV4Mixin, CloudWatchMixin, CredentialsMixin, RemoteWriteMixin, R
     # ---- results
 
     def reset(self):
-        """Forgets recorded data, counters, request log and STS calls; clears any fault."""
+        """Forgets recorded data, counters, request log, STS calls and Route 53 changes (zones
+        and their records stay); clears any fault."""
         with self._lock:
             self._datums = []
             self._counts = {}
@@ -535,13 +536,12 @@ class FakeAWS(SigV4Mixin, CloudWatchMixin, CredentialsMixin, RemoteWriteMixin, R
         try:
             raw = h.read_body(self.max_body_bytes)
         except _BodyTooLarge:
-            call = _Call(h, h.command, parts.path, parts.query, b"")
-            self._error(call, AWSError(413, "RequestEntityTooLarge",
-                                       "Request body exceeds %d bytes" % self.max_body_bytes,
-                                       outcome="too_large"), close=True)
+            self._error(self._early_call(h, parts), AWSError(
+                413, "RequestEntityTooLarge", "Request body exceeds %d bytes"
+                % self.max_body_bytes, outcome="too_large"), close=True)
             return
         except AWSError as e:
-            self._error(_Call(h, h.command, parts.path, parts.query, b""), e, close=True)
+            self._error(self._early_call(h, parts), e, close=True)
             return
         except (ConnectionError, ValueError, OSError):
             h.close_connection = True
@@ -562,6 +562,14 @@ class FakeAWS(SigV4Mixin, CloudWatchMixin, CredentialsMixin, RemoteWriteMixin, R
                                        "Receiver", "fake_bug"), close=True)
             if self.verbose:
                 raise
+
+    @staticmethod
+    def _early_call(h, parts):
+        """A _Call for an error before the body is read (Route 53 paths keep their shape)."""
+        call = _Call(h, h.command, parts.path, parts.query, b"")
+        if parts.path.startswith("/2013-04-01/"):
+            call.endpoint = "route53"
+        return call
 
     def _route(self, call):
         path, method = call.path, call.method

@@ -479,9 +479,11 @@ class Route53Mixin:
 
     def route53_set_record(self, zone_id, name, type, ttl, values):  # noqa: A002 - API name
         """Sets a simple record directly (no change recorded); values None removes it."""
-        name = normalize_name(name)
+        name, zone_id = normalize_name(name), _strip_id(zone_id, "hostedzone")
         with self._lock:
-            records = self._r53_zones[_strip_id(zone_id, "hostedzone")]["records"]
+            if zone_id not in self._r53_zones:
+                raise ValueError("no hosted zone %s (route53_add_zone first)" % zone_id)
+            records = self._r53_zones[zone_id]["records"]
             if values is None:
                 records.pop((name, type, None), None)
             else:

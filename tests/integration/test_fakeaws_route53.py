@@ -221,6 +221,28 @@ def test_list(t):
             t.eq((s, parse("ListResourceRecordSets", s, {}, b)["Error"]["Code"]),
                  (400, "InvalidInput"), "list with %s: 400 InvalidInput" % what)
         t.eq(fake.count("r53_listed"), 8, "listings counted")
+        test_list_identifiers(t, fake, c)
+
+
+def test_list_identifiers(t, fake, c):
+    """Weighted records: ordered by SetIdentifier, paged with NextRecordIdentifier."""
+    for ident, ip in (("blue", "10.0.1.1"), ("green", "10.0.1.2"), ("amber", "10.0.1.3")):
+        r = rrset("w.corp.internal", "A", 60, ip)
+        r.update(SetIdentifier=ident, Weight=10)
+        change(c, ("CREATE", r))
+    r = c.list_resource_record_sets(HostedZoneId=ZONE, StartRecordName="w.corp.internal",
+                                    StartRecordType="A", MaxItems="2")
+    t.eq([(x["SetIdentifier"], x["Weight"]) for x in r["ResourceRecordSets"]],
+         [("amber", 10), ("blue", 10)], "weighted records in SetIdentifier order")
+    t.eq((r["IsTruncated"], r["NextRecordName"], r["NextRecordType"],
+          r.get("NextRecordIdentifier")), (True, "w.corp.internal.", "A", "green"),
+         "NextRecordIdentifier when a name/type continues")
+    r = c.list_resource_record_sets(HostedZoneId=ZONE, StartRecordName="w.corp.internal",
+                                    StartRecordType="A", StartRecordIdentifier="green")
+    t.eq([x.get("SetIdentifier") for x in r["ResourceRecordSets"]], ["green", None],
+         "identifier= starts there (then z.corp.internal A)")
+    t.eq(fake.route53_record(ZONE, "w.corp.internal", "A"), None,
+         "route53_record reads the simple record only")
 
 
 def batch_cases():
@@ -353,6 +375,9 @@ def test_invalid_input(t):
                  "%s: 400 InvalidInput (%s)" % (what, fragment), b)
         t.ok(b'<ErrorResponse xmlns="%s">' % NS.encode() in b, "ErrorResponse in Route 53's ns")
         t.eq(fake.count("invalid"), len(cases), "counted as invalid")
+        s, _, b = send(fake, "POST", path, b"<x/>" * (300 << 10))
+        t.eq((s, parse("GetChange", s, {}, b)["Error"]["Code"]),
+             (413, "RequestEntityTooLarge"), "body over 1 MiB: 413 in Route 53's shape")
         t.eq(len(fake.route53_changes()), 2, "only the two good bodies recorded")
 
 
