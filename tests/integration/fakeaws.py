@@ -1,4 +1,4 @@
-"""A local fake of the AWS endpoints that hostwatch's CloudWatch exporter talks to.
+"""A local fake of the AWS endpoints that hostwatch's exporters talk to.
 
 One `FakeAWS` object runs one HTTP server on 127.0.0.1 (a free port) in a background thread and
 serves, all on that port:
@@ -23,6 +23,15 @@ serves, all on that port:
   ``WriteRequest`` (tests/integration/rwdecode.py), check label order and record each sample
   (`remote_write_samples`); outcomes ``rw_accepted``, ``rw_throttled`` (429 with Retry-After,
   `remote_write_throttle`), ``invalid``, ``auth_error``.
+* Amazon Route 53 (REST-XML, API 2013-04-01) under ``/2013-04-01/`` (fakeaws_route53.py):
+  ChangeResourceRecordSets, GetChange, ListResourceRecordSets; SigV4 service ``route53``,
+  always region ``us-east-1``; the body decoded along botocore's route53 model, then Route 53's
+  rules (CREATE/DELETE/UPSERT, names inside the zone, CNAME alone and not at the apex, A/AAAA
+  values, one change per record per batch). Test API: `route53_add_zone(zone_id, name,
+  apex_records=True)`, `route53_set_record(zone_id, name, type, ttl, values)`,
+  `route53_record(zone_id, name, type)` -> (ttl, [values]) or None, `route53_changes(zone_id=
+  None)`, the attributes `route53_insync_delay` (0.5 s PENDING, then INSYNC) and
+  `route53_batch_error_shape`, and `route53_url`.
 * ECS container credentials ``GET /v2/credentials/<id>``, EKS Pod Identity ``GET /v1/credentials``
   (both with an optional/required ``Authorization`` token) and ECS task metadata v4 under
   ``/v4/<id>``.
@@ -32,10 +41,11 @@ token) that CloudWatch then accepts until they expire (``credential_ttl``); IMDS
 serving a key until less than half its lifetime is left, STS issues a new key per call.
 
 Faults can be switched on from the test thread at any time (`set_fault`, `set_outage`,
-`clear_fault`): throttling, 500, 503, AccessDenied, hang, slow answer, connection reset, close
-without answer, garbage body, huge body, non-HTTP bytes. The fake's clock can be moved
-(`set_clock_offset`) to play a client whose clock is off, and with ``tls_cert`` it serves
-HTTPS. Every request is counted by outcome (`counts`) and logged (`requests`). Outcome names:
+`clear_fault`): throttling, 500, 503, AccessDenied, PriorRequestNotComplete, hang, slow
+answer, connection reset, close without answer, garbage body, huge body, non-HTTP bytes. The
+fake's clock can be moved (`set_clock_offset`) to play a client whose clock is off, and with
+``tls_cert`` it serves HTTPS. Every request is counted by outcome (`counts`) and logged
+(`requests`). Outcome names:
 
   accepted            PutMetricData recorded (200)
   invalid             400 for a bad body/parameters (InvalidParameterValue, MissingParameter,
@@ -45,6 +55,9 @@ HTTPS. Every request is counted by outcome (`counts`) and logged (`requests`). O
   expired_token       ExpiredToken (403 by default, see expired_token_status)
   request_expired     400 RequestExpired (X-Amz-Date more than 15 min off)
   too_large           413 RequestEntityTooLarge
+  r53_changed, r53_get_change, r53_listed   Route 53 answered 200
+  invalid_change_batch  Route 53 400 InvalidChangeBatch (invalid = 400 InvalidInput)
+  no_such_zone, no_such_change  Route 53 404 NoSuchHostedZone, NoSuchChange
   fault_<mode>        an injected fault (fault_slow is counted in addition to the real outcome)
   tls_handshake_failed  (HTTPS mode) a client gave up the TLS handshake, e.g. its certificate
                       check failed
@@ -69,8 +82,8 @@ The code is split along the endpoints: this module has `FakeAWS` itself (lifecyc
 request log, dispatch, error answers, fault injection); fakeaws_http.py the HTTP server and
 request handler; fakeaws_proto.py the test keys, `AWSError`, model-driven parameter decoding
 and SigV4 verification; fakeaws_cloudwatch.py PutMetricData; fakeaws_creds.py the key store,
-STS, IMDS and ECS/EKS; fakeaws_rw.py remote write. Tests import only this module, which
-re-exports the public names of the others.
+STS, IMDS and ECS/EKS; fakeaws_rw.py remote write; fakeaws_route53.py Route 53. Tests import
+only this module, which re-exports the public names of the others.
 
 Standard library plus botocore only; run with the system python3 (Debian python3-botocore).
 """
@@ -97,6 +110,9 @@ from fakeaws_proto import (  # noqa: F401 - re-exported
     FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, SIGNATURE_SKEW, SIGV4_DATE_FORMAT, STS_VERSION,
     STS_XMLNS, AWSError, SigV4Mixin, check_model, expected_authorization, json_params,
     operation_model, query_params)
+from fakeaws_route53 import (  # noqa: F401 - re-exported
+    R53_OPERATIONS, R53_REGION, R53_XMLNS, Route53Mixin, route53_access_denied,
+    route53_operation)
 from fakeaws_rw import RemoteWriteMixin
 
 __all__ = ["FakeAWS", "Datum", "RequestRecord", "StsCall", "FAULT_MODES",
@@ -115,11 +131,15 @@ _ERROR_FAULTS = {
                       "identity-based policy allows the cloudwatch:PutMetricData action"),
     "too_many_requests": (429, "ThrottlingException", "Sender", "Rate exceeded (fake)"),
     "bad_request": (400, "ValidationException", "Sender", "out of bounds sample (fake)"),
+    "prior_request": (400, "PriorRequestNotComplete", "Sender",
+                      "The request was rejected because Route 53 was still processing a prior "
+                      "request."),
 }
 # Faults that misbehave at the connection level, or answer slowly.
 _BEHAVIOUR_FAULTS = ("hang", "slow", "reset", "close", "garbage", "huge", "not_http")
 FAULT_MODES = tuple(_ERROR_FAULTS) + _BEHAVIOUR_FAULTS
-FAULT_TARGETS = ("cloudwatch", "sts", "imds", "ecs", "aps", "any")
+_FAULT_OPERATIONS = ("PutMetricData", "AssumeRoleWithWebIdentity") + R53_OPERATIONS
+FAULT_TARGETS = ("cloudwatch", "sts", "imds", "ecs", "aps", "route53", "any")
 
 _JSON_ERROR_SHAPES = {
     "InvalidParameterValue": "InvalidParameterValueException",
@@ -155,8 +175,9 @@ def _xml_error(xmlns, code, message, kind, request_id):
 # The fake
 
 
-class FakeAWS(SigV4Mixin, CloudWatchMixin, CredentialsMixin, RemoteWriteMixin):
-    """Fake CloudWatch + STS + IMDSv2 + ECS/EKS credentials + ECS metadata on one local port.
+class FakeAWS(SigV4Mixin, CloudWatchMixin, CredentialsMixin, RemoteWriteMixin, Route53Mixin):
+    """Fake CloudWatch + STS + IMDSv2 + ECS/EKS credentials + ECS metadata + remote write +
+    Route 53 on one local port.
 
     Constructor arguments (all keyword, all optional):
 
@@ -222,6 +243,7 @@ class FakeAWS(SigV4Mixin, CloudWatchMixin, CredentialsMixin, RemoteWriteMixin):
         self._imds_tokens = {}  # token -> expiry (epoch)
         self._conns = set()
         self._stopping = threading.Event()
+        self._route53_init()
         self.reset()
         for spec in keys if keys is not None else [(DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY)]:
             self.add_key(*spec)
@@ -339,22 +361,28 @@ class FakeAWS(SigV4Mixin, CloudWatchMixin, CredentialsMixin, RemoteWriteMixin):
     # ---- faults
 
     def set_fault(self, mode, count=1, *, target="cloudwatch", delay=2.0, size=16 << 20,
-                  status=200):
+                  status=200, operation=None):
         """Makes the next count requests to target fail as mode (count None = until cleared).
 
         mode: throttle (400 Throttling), internal_error (500 InternalServiceError), unavailable
-        (503 ServiceUnavailable), access_denied (403 AccessDenied), hang (wait delay s, then close without answer), slow (wait
+        (503 ServiceUnavailable), access_denied (403 AccessDenied), prior_request (400
+        PriorRequestNotComplete), hang (wait delay s, then close without answer), slow (wait
         delay s, then answer normally), reset (TCP RST, no answer), close (FIN, no answer),
         garbage (answer `status` with a junk body), huge (200 with a size-byte body), not_http
-        (junk bytes instead of HTTP, then close). target: cloudwatch, sts, imds, ecs or any.
+        (junk bytes instead of HTTP, then close). target: cloudwatch, sts, imds, ecs, aps,
+        route53 or any. operation: only requests for that operation are hit (None = any):
+        PutMetricData, AssumeRoleWithWebIdentity, or the Route 53 ChangeResourceRecordSets,
+        GetChange, ListResourceRecordSets.
         delay is capped at 60 s and cut short by stop().
         """
         if mode not in FAULT_MODES:
             raise ValueError("unknown fault mode %r" % mode)
         if target not in FAULT_TARGETS:
             raise ValueError("unknown fault target %r" % target)
+        if operation is not None and operation not in _FAULT_OPERATIONS:
+            raise ValueError("unknown fault operation %r" % operation)
         with self._lock:
-            self._fault = {"mode": mode, "left": count, "target": target,
+            self._fault = {"mode": mode, "left": count, "target": target, "operation": operation,
                            "delay": min(max(float(delay), 0.0), 60.0), "size": int(size),
                            "status": int(status)}
 
@@ -381,10 +409,11 @@ class FakeAWS(SigV4Mixin, CloudWatchMixin, CredentialsMixin, RemoteWriteMixin):
         with self._lock:
             self._fault = None
 
-    def _take_fault(self, endpoint):
+    def _take_fault(self, endpoint, operation=None):
         with self._lock:
             f = self._fault
-            if not f or f["target"] not in ("any", endpoint):
+            if not f or f["target"] not in ("any", endpoint) or \
+                    f["operation"] not in (None, operation):
                 return None
             if f["left"] is not None:
                 f["left"] -= 1
@@ -398,6 +427,8 @@ class FakeAWS(SigV4Mixin, CloudWatchMixin, CredentialsMixin, RemoteWriteMixin):
         outcome = "fault_" + mode
         if mode in _ERROR_FAULTS:
             status, code, kind, message = _ERROR_FAULTS[mode]
+            if mode == "access_denied" and call.endpoint == "route53":
+                message = route53_access_denied(call.operation)
             self._error(call, AWSError(status, code, message, kind, outcome))
             return True
         if mode in ("hang", "slow"):
@@ -440,13 +471,15 @@ class FakeAWS(SigV4Mixin, CloudWatchMixin, CredentialsMixin, RemoteWriteMixin):
     # ---- results
 
     def reset(self):
-        """Forgets recorded data, counters, request log and STS calls; clears any fault."""
+        """Forgets recorded data, counters, request log, STS calls and Route 53 changes (zones
+        and their records stay); clears any fault."""
         with self._lock:
             self._datums = []
             self._counts = {}
             self._log = []
             self._sts_calls = []
             self._rw_samples = []
+            self._route53_reset()
             self._fault = None
             self._bump()
 
@@ -503,20 +536,19 @@ class FakeAWS(SigV4Mixin, CloudWatchMixin, CredentialsMixin, RemoteWriteMixin):
         try:
             raw = h.read_body(self.max_body_bytes)
         except _BodyTooLarge:
-            call = _Call(h, h.command, parts.path, parts.query, b"")
-            self._error(call, AWSError(413, "RequestEntityTooLarge",
-                                       "Request body exceeds %d bytes" % self.max_body_bytes,
-                                       outcome="too_large"), close=True)
+            self._error(self._early_call(h, parts), AWSError(
+                413, "RequestEntityTooLarge", "Request body exceeds %d bytes"
+                % self.max_body_bytes, outcome="too_large"), close=True)
             return
         except AWSError as e:
-            self._error(_Call(h, h.command, parts.path, parts.query, b""), e, close=True)
+            self._error(self._early_call(h, parts), e, close=True)
             return
         except (ConnectionError, ValueError, OSError):
             h.close_connection = True
             return
         call = _Call(h, h.command, parts.path, parts.query, raw)
         route = self._route(call)
-        fault = self._take_fault(call.endpoint)
+        fault = self._take_fault(call.endpoint, call.operation)
         try:
             if fault and self._apply_fault(call, fault):
                 return
@@ -531,8 +563,20 @@ class FakeAWS(SigV4Mixin, CloudWatchMixin, CredentialsMixin, RemoteWriteMixin):
             if self.verbose:
                 raise
 
+    @staticmethod
+    def _early_call(h, parts):
+        """A _Call for an error before the body is read (Route 53 paths keep their shape)."""
+        call = _Call(h, h.command, parts.path, parts.query, b"")
+        if parts.path.startswith("/2013-04-01/"):
+            call.endpoint = "route53"
+        return call
+
     def _route(self, call):
         path, method = call.path, call.method
+        if path.startswith("/2013-04-01/"):
+            call.endpoint = "route53"
+            call.operation, call.resource_id = route53_operation(method, path)
+            return self._route53
         if path.startswith("/latest/"):
             call.endpoint = "imds"
             return self._imds
@@ -554,7 +598,7 @@ class FakeAWS(SigV4Mixin, CloudWatchMixin, CredentialsMixin, RemoteWriteMixin):
         """Decodes a request to '/' and picks CloudWatch or STS from its Action/X-Amz-Target."""
         h = call.handler
         target = h.headers.get("X-Amz-Target")
-        call.endpoint = "cloudwatch"
+        call.endpoint, call.operation = "cloudwatch", "PutMetricData"
         try:
             call.body = self._decode_body(call)
             if target is not None:
@@ -573,7 +617,7 @@ class FakeAWS(SigV4Mixin, CloudWatchMixin, CredentialsMixin, RemoteWriteMixin):
         except (UnicodeDecodeError, ValueError) as e:
             call.decode_error = AWSError(400, "MalformedQueryString", "Bad form body: %s" % e)
         if call.form().get("Action") == "AssumeRoleWithWebIdentity":
-            call.endpoint = "sts"
+            call.endpoint, call.operation = "sts", "AssumeRoleWithWebIdentity"
             return self._sts
         return self._cloudwatch_query
 
@@ -615,6 +659,9 @@ class FakeAWS(SigV4Mixin, CloudWatchMixin, CredentialsMixin, RemoteWriteMixin):
                                "message": err.message}).encode()
             headers.append(("x-amzn-query-error", "%s;%s" % (err.code, err.kind)))
             self._send(call, err.status, body, JSON_CONTENT_TYPE, err.outcome, headers)
+        elif call.endpoint == "route53":
+            self._send(call, err.status, self._route53_error_body(call, err), "text/xml",
+                       err.outcome, headers)
         elif call.endpoint in ("cloudwatch", "sts", "other") and call.path == "/":
             xmlns = STS_XMLNS if call.endpoint == "sts" else CW_XMLNS
             body = _xml_error(xmlns, err.code, err.message, err.kind, call.request_id)
@@ -634,6 +681,7 @@ if __name__ == "__main__":
         print("imds:", fake.imds_url)
         print("ecs credentials:", fake.ecs_credentials_url)
         print("ecs metadata:", fake.ecs_metadata_url)
+        print("route53:", fake.route53_url)
         print("static key:", fake.static_key())
         try:
             while True:

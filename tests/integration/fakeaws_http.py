@@ -165,6 +165,8 @@ class _Call:
     request_id: str = dataclasses.field(default_factory=lambda: str(uuid.uuid4()))
     access_key: str = ""
     gzip: bool = False
+    operation: str = None  # set by the router where faults may aim at one operation
+    resource_id: str = None  # Route 53: the zone or change id from the path
 
     def form(self):
         """Form parameters as a dict (first value of each); {} when the body is not a form."""

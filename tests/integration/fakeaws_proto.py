@@ -7,7 +7,8 @@
   `json_params`), checked against the model (`check_model`); used by CloudWatch and STS.
 * SigV4 verification: `expected_authorization` signs a received request again with botocore's
   `SigV4Auth`, and `SigV4Mixin` gives FakeAWS the Authorization header checks used by
-  CloudWatch (service ``monitoring``) and Amazon Managed Prometheus (``aps``).
+  CloudWatch (service ``monitoring``), Amazon Managed Prometheus (``aps``) and Route 53
+  (``route53``, always region us-east-1).
 
 Standard library plus botocore only.
 """
@@ -352,8 +353,10 @@ class SigV4Mixin:
     """The SigV4 Authorization checks of FakeAWS (mixed into it; uses its _lock, _keys, region,
     expired_token_status and now())."""
 
-    def _authenticate(self, call, service):
-        """Checks the SigV4 Authorization header; returns the _Key used or raises AWSError."""
+    def _authenticate(self, call, service, region=None):
+        """Checks the SigV4 Authorization header; returns the _Key used or raises AWSError.
+        region: the signing region (None = the fake's; Route 53 always signs for us-east-1)."""
+        region = region or self.region
         h = call.handler
         auth = h.headers.get("Authorization")
         if not auth:
@@ -369,12 +372,12 @@ class SigV4Mixin:
         key = self._lookup_key(m["key"])
         signed = m["signed"].split(";")
         amz_date, sha = self._check_signed_headers(h, signed, key)
-        if m["date"] != amz_date[:8] or m["region"] != self.region or m["service"] != service:
+        if m["date"] != amz_date[:8] or m["region"] != region or m["service"] != service:
             raise AWSError(403, "SignatureDoesNotMatch",
                            "Credential should be scoped to %s/%s/%s/aws4_request, not %s/%s/%s"
-                           % (amz_date[:8], self.region, service, m["date"], m["region"],
+                           % (amz_date[:8], region, service, m["date"], m["region"],
                               m["service"]), outcome="signature_mismatch")
-        self._check_signature(call, key, service, amz_date, sha, signed, auth)
+        self._check_signature(call, key, service, region, amz_date, sha, signed, auth)
         return key
 
     def _lookup_key(self, access_key):
@@ -427,7 +430,7 @@ class SigV4Mixin:
                            % (amz_date, skew), outcome="request_expired")
         return amz_date, sha
 
-    def _check_signature(self, call, key, service, amz_date, sha, signed, auth):
+    def _check_signature(self, call, key, service, region, amz_date, sha, signed, auth):
         """Body hash check, then the signature recomputed by botocore must equal auth."""
         if sha is not None and sha != hashlib.sha256(call.raw_body).hexdigest():
             raise AWSError(400, "XAmzContentSHA256Mismatch",
@@ -437,8 +440,7 @@ class SigV4Mixin:
         headers = [(k, v) for k, v in h.headers.items() if k.lower() != "authorization"]
         url = "http://%s%s" % (h.headers.get("Host", "127.0.0.1"), h.path)
         want, canonical, to_sign = expected_authorization(
-            call.method, url, headers, call.raw_body, key, service, self.region, amz_date,
-            signed)
+            call.method, url, headers, call.raw_body, key, service, region, amz_date, signed)
         if auth != want:
             raise AWSError(403, "SignatureDoesNotMatch",
                            "The request signature we calculated does not match the signature "
