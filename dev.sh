@@ -200,9 +200,10 @@ run_fuzzers() {
         [fuzz_sigv4]="$TOP/tests/fuzz/seeds/sigv4"
         [fuzz_cw_query]="$TOP/tests/fuzz/seeds/cw_query"
         [fuzz_ecs]="$TOP/tests/fuzz/seeds/ecs $TOP/tests/fixtures/ecs"
+        [fuzz_route53]="$TOP/tests/fuzz/seeds/route53"
     )
     for f in fuzz_config fuzz_procfs fuzz_http fuzz_cwpattern fuzz_logline fuzz_state fuzz_fsfo \
-        fuzz_spool fuzz_sigv4 fuzz_cw_query fuzz_ecs; do
+        fuzz_spool fuzz_sigv4 fuzz_cw_query fuzz_ecs fuzz_route53; do
         local corpus="$TOP/build/fuzz/corpus/$f" dirs=()
         mkdir -p "$corpus"
         for d in ${seeds[$f]}; do
@@ -226,6 +227,7 @@ cmd_bench() {
     "$TOP/bench/logs.sh" "$TOP/build/release/hostwatch"
     "$TOP/bench/formats.sh" "$TOP/build/release/hostwatch"
     /usr/bin/python3 "$TOP/bench/fsfo_latency.py" "$TOP/build/release/hostwatch" 200
+    /usr/bin/python3 "$TOP/bench/route53_latency.py" "$TOP/build/release/hostwatch" 60
     make -s -C "$TOP/build/release" bench/cw_encode
     "$TOP/build/release/bench/cw_encode" 300
     /usr/bin/python3 "$TOP/bench/cw_steady.py" "$TOP/build/release/hostwatch" 130

@@ -71,19 +71,8 @@ int cw_send_open(struct cw_exporter *st)
     char err[3600];
     st->dry_run = st->conf->dry_run;
     st->rand_state = (unsigned)time(NULL) ^ (unsigned)getpid();
-    if (!(st->lib = netlib_open(err, sizeof(err)))) {
-        hw_error("cloudwatch", "cannot load the HTTP and crypto libraries", "error=\"%s\"", err);
-        return -1;
-    }
-    const struct hw_http_opts meta_o = {.connect_timeout_ms = 1000, .timeout_ms = 2000,
-                                         .tls_verify = 1};
-    const struct hw_http_opts main_o = {.connect_timeout_ms = 5000,
-                                         .timeout_ms = (long)(st->conf->timeout_ns / 1000000),
-                                         .tls_verify = st->conf->tls_verify,
-                                         .ca_file = st->conf->ca_file};
-    st->meta = hw_http_new(st->lib, &meta_o);
-    st->http = hw_http_new(st->lib, &main_o);
-    if (!st->meta || !st->http) {
+    if (push_open_clients("cloudwatch", st->conf->timeout_ns, st->conf->tls_verify,
+                          st->conf->ca_file, &st->lib, &st->meta, &st->http) != 0) {
         return -1;
     }
     if (aws_region_resolve(st->meta, st->conf->region, st->region, sizeof(st->region)) != 0) {

@@ -172,6 +172,32 @@ int push_first_time(struct push_logged *l, const char *cause)
     return 1;
 }
 
+int push_open_clients(const char *component, int64_t timeout_ns, int tls_verify,
+                      const char *ca_file, struct netlib **lib, struct hw_http **meta,
+                      struct hw_http **http)
+{
+    char err[3600];
+    const long timeout_ms = (long)(timeout_ns / 1000000);
+    if (!(*lib = netlib_open(err, sizeof(err)))) {
+        hw_error(component, "cannot load the HTTP and crypto libraries", "error=\"%s\"", err);
+        return -1;
+    }
+    const struct hw_http_opts meta_o = {.connect_timeout_ms = 1000, .timeout_ms = 2000,
+                                         .tls_verify = 1};
+    const struct hw_http_opts main_o = {.connect_timeout_ms = timeout_ms < 5000 ? timeout_ms
+                                                                                : 5000,
+                                         .timeout_ms = timeout_ms,
+                                         .tls_verify = tls_verify,
+                                         .ca_file = ca_file};
+    *meta = hw_http_new(*lib, &meta_o);
+    *http = hw_http_new(*lib, &main_o);
+    if (!*meta || !*http) {
+        hw_error(component, "cannot set up the HTTP clients", "%s", "");
+        return -1;
+    }
+    return 0;
+}
+
 void push_close_clients(struct spool **spool, struct aws_cred_chain **creds,
                         struct hw_http **http, struct hw_http **meta, struct netlib **lib)
 {

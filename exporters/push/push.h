@@ -73,6 +73,13 @@ struct push_stats {
 /* The counts as the agent's own metrics (exporter=name); dry_run: the exporter has one. */
 void push_report(struct hw_registry *reg, const char *name, struct push_stats *s, int dry_run);
 
+/* Opens what an AWS-speaking exporter talks through: the libraries, a client for the credential
+ * and metadata endpoints (short timeouts) and one for the service (timeout_ns, certificate
+ * checks). 0, or -1 logged under component (what was opened is left for push_close_clients). */
+int push_open_clients(const char *component, int64_t timeout_ns, int tls_verify,
+                      const char *ca_file, struct netlib **lib, struct hw_http **meta,
+                      struct hw_http **http);
+
 /* Closes what an AWS-speaking push exporter holds (any may be NULL) and NULLs each: the spool
  * first, the library last, since the clients run on it. */
 void push_close_clients(struct spool **spool, struct aws_cred_chain **creds,

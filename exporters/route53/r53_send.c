@@ -40,20 +40,9 @@ int r53_send_open(struct r53_exporter *st)
     char err[3600];
     st->dry_run = st->conf->dry_run;
     st->rand_state = (unsigned)time(NULL) ^ (unsigned)getpid();
-    if (!(st->lib = netlib_open(err, sizeof(err)))) {
-        hw_error("route53", "cannot load the HTTP and crypto libraries", "error=\"%s\"", err);
-        return -1;
-    }
-    const struct hw_http_opts meta_o = {.connect_timeout_ms = 1000, .timeout_ms = 2000,
-                                         .tls_verify = 1};
-    const struct hw_http_opts main_o = {.connect_timeout_ms = 3000,
-                                         .timeout_ms = (long)(st->conf->timeout_ns / 1000000),
-                                         .tls_verify = st->conf->tls_verify,
-                                         .ca_file = st->conf->ca_file};
-    st->meta = hw_http_new(st->lib, &meta_o);
-    st->http = hw_http_new(st->lib, &main_o);
-    if (!st->meta || !st->http || r53_resolve_endpoint(st) != 0 ||
-        !(st->creds = aws_creds_new(st->meta, R53_REGION))) {
+    if (push_open_clients("route53", st->conf->timeout_ns, st->conf->tls_verify,
+                          st->conf->ca_file, &st->lib, &st->meta, &st->http) != 0 ||
+        r53_resolve_endpoint(st) != 0 || !(st->creds = aws_creds_new(st->meta, R53_REGION))) {
         return -1;
     }
     struct aws_creds c;
@@ -168,7 +157,7 @@ static enum r53_result r53_judge(struct r53_exporter *st, const struct r53_rec *
     }
     atomic_fetch_add(&st->stats.req_rejected, 1);
     const char *hint = strcmp(a->code, "AccessDenied") == 0 || a->resp.status == 403
-                           ? "; allow it in the IAM policy (packaging/examples/"
+                           ? "; allow it in the IAM policy (packaging/examples/aws/"
                              "iam-policy-route53.json)"
                        : strcmp(a->code, "NoSuchHostedZone") == 0
                            ? "; check exporters.route53.hosted_zone_id"

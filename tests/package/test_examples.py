@@ -65,6 +65,28 @@ def test_iam_policy(t):
     t.eq(cond.get("cloudwatch:namespace"), default, "the namespace the default config sends to")
 
 
+def test_iam_policy_route53(t):
+    """The Route 53 policy allows exactly what the exporter calls, the changes only for the
+    records of the example config, in the normalised form IAM compares."""
+    doc = load("aws/iam-policy-route53.json")
+    conf = load("route53.json")["exporters"]["route53"]
+    st = {s["Action"]: s for s in doc.get("Statement", [])}
+    t.eq(sorted(st), ["route53:ChangeResourceRecordSets", "route53:GetChange",
+                      "route53:ListResourceRecordSets"], "exactly the three calls it makes")
+    zone_arn = "arn:aws:route53:::hostedzone/" + conf["hosted_zone_id"]
+    t.eq(st["route53:ChangeResourceRecordSets"].get("Resource"), zone_arn, "changes: the zone")
+    t.eq(st["route53:ListResourceRecordSets"].get("Resource"), zone_arn, "reads: the zone")
+    t.eq(st["route53:GetChange"].get("Resource"), "arn:aws:route53:::change/*", "its changes")
+    cond = st["route53:ChangeResourceRecordSets"].get("Condition", {}).get(
+        "ForAllValues:StringEquals", {})
+    names = sorted(r["name"].lower().rstrip(".") for r in conf["records"])
+    types = sorted({r.get("type", "CNAME") for r in conf["records"]})
+    t.eq(cond.get("route53:ChangeResourceRecordSetsNormalizedRecordNames"), names,
+         "only the configured names, lower case without the trailing dot")
+    t.eq(cond.get("route53:ChangeResourceRecordSetsRecordTypes"), types, "only their types")
+    t.eq(cond.get("route53:ChangeResourceRecordSetsActions"), ["UPSERT"], "only UPSERT")
+
+
 def test_prometheus_yml(t):
     path = os.path.join(EX, "prometheus.yml")
     r = subprocess.run(["promtool", "check", "config", path], capture_output=True, text=True,
@@ -144,4 +166,5 @@ def test_terraform(t):
 
 
 if __name__ == "__main__":
-    pkgtest.main([test_ecs_task_definition, test_iam_policy, test_prometheus_yml, test_terraform])
+    pkgtest.main([test_ecs_task_definition, test_iam_policy, test_iam_policy_route53,
+                  test_prometheus_yml, test_terraform])
