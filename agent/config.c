@@ -35,7 +35,7 @@ const struct hw_opt hw_agent_opts[] = {
     HW_OPT_END,
 };
 
-static const struct hw_opt collector_common_opts[] = {
+const struct hw_opt hw_collector_common_opts[] = {
     {.key = "enabled", .type = HW_OPT_BOOL, .def = "true",
      .offset = offsetof(struct hw_plugin_common, enabled), .help = "run this collector"},
     {.key = "interval", .type = HW_OPT_DURATION, .def = NULL,
@@ -44,7 +44,7 @@ static const struct hw_opt collector_common_opts[] = {
     HW_OPT_END,
 };
 
-static const struct hw_opt exporter_common_opts[] = {
+const struct hw_opt hw_exporter_common_opts[] = {
     {.key = "enabled", .type = HW_OPT_BOOL, .def = "true",
      .offset = offsetof(struct hw_plugin_common, enabled), .help = "run this exporter"},
     HW_OPT_END,
@@ -180,7 +180,7 @@ static int parse_collector(struct hw_config *cfg, size_t *cap, const struct hw_c
             snprintf(ic->name, sizeof(ic->name), "%s", c->name);
         }
         const json_t *obj = c->multi ? json_array_get(v, i) : v;
-        int ierrs = parse_instance(ic, collector_common_opts, c->opts, c->conf_size, obj, d);
+        int ierrs = parse_instance(ic, hw_collector_common_opts, c->opts, c->conf_size, obj, d);
         /* Fields that failed keep their defaults, so cross-field checks still run and every
          * error is reported at once. */
         if (ic->conf && (obj == NULL || json_is_object(obj)) && c->validate) {
@@ -203,7 +203,7 @@ static int parse_exporter(struct hw_config *cfg, size_t *cap, const struct hw_ex
     ic->exp = e;
     snprintf(ic->path, sizeof(ic->path), "%s", path);
     snprintf(ic->name, sizeof(ic->name), "%s", e->name);
-    int errs = parse_instance(ic, exporter_common_opts, e->opts, e->conf_size, v, d);
+    int errs = parse_instance(ic, hw_exporter_common_opts, e->opts, e->conf_size, v, d);
     if (ic->conf && (v == NULL || json_is_object(v)) && e->validate) {
         errs += e->validate(ic->conf, ic->path, d);
     }

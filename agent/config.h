@@ -47,5 +47,9 @@ void hw_config_free(struct hw_config *cfg);
 
 /* The agent section's option table (for --help and the man page). */
 extern const struct hw_opt hw_agent_opts[];
+/* The keys every collector instance has (enabled, interval) and every exporter (enabled),
+ * parsed by the core before the plugin's own table. */
+extern const struct hw_opt hw_collector_common_opts[];
+extern const struct hw_opt hw_exporter_common_opts[];
 
 #endif

@@ -20,13 +20,25 @@ static void *field_ptr(void *conf, const struct hw_opt *o)
 
 /* ---- scalar parsers --------------------------------------------------------------------- */
 
+struct unit_mult {
+    const char *unit;
+    double mult;
+};
+
+static const struct unit_mult duration_units[] = {{"ns", 1},    {"us", 1e3},    {"ms", 1e6},
+                                                  {"s", 1e9},   {"m", 60e9},    {"h", 3600e9},
+                                                  {"d", 86400e9}};
+#define NDURATION_UNITS (sizeof(duration_units) / sizeof(duration_units[0]))
+
+static const struct unit_mult size_units[] = {
+    {"", 1},    {"B", 1},           {"KiB", 1024.0}, {"MiB", 1048576.0},
+    {"GiB", 1073741824.0}, {"TiB", 1099511627776.0}, {"KB", 1e3}, {"MB", 1e6},
+    {"GB", 1e9}, {"TB", 1e12}};
+#define NSIZE_UNITS (sizeof(size_units) / sizeof(size_units[0]))
+
 int hw_parse_duration(const char *s, int64_t *ns, const char **why)
 {
-    static const struct {
-        const char *unit;
-        double mult;
-    } units[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9},
-                 {"d", 86400e9}};
+    const struct unit_mult *units = duration_units;
     double total = 0;
     const char *p = s;
     if (!*p) {
@@ -51,7 +63,7 @@ int hw_parse_duration(const char *s, int64_t *ns, const char **why)
             ul++;
         }
         double mult = 0;
-        for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        for (size_t i = 0; i < NDURATION_UNITS; i++) {
             if (strlen(units[i].unit) == ul && strncmp(p, units[i].unit, ul) == 0) {
                 mult = units[i].mult;
             }
@@ -74,12 +86,7 @@ int hw_parse_duration(const char *s, int64_t *ns, const char **why)
 
 int hw_parse_size(const char *s, uint64_t *bytes, const char **why)
 {
-    static const struct {
-        const char *unit;
-        double mult;
-    } units[] = {{"", 1},       {"B", 1},          {"KiB", 1024.0},   {"MiB", 1048576.0},
-                 {"GiB", 1073741824.0}, {"TiB", 1099511627776.0}, {"KB", 1e3}, {"MB", 1e6},
-                 {"GB", 1e9},  {"TB", 1e12}};
+    const struct unit_mult *units = size_units;
     if (!isdigit((unsigned char)*s)) {
         *why = "a size is a number with a unit, e.g. \"64KiB\", \"10MiB\", \"1GB\"";
         return -1;
@@ -91,7 +98,7 @@ int hw_parse_size(const char *s, uint64_t *bytes, const char **why)
         *why = "bad number in size";
         return -1;
     }
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+    for (size_t i = 0; i < NSIZE_UNITS; i++) {
         if (strcmp(end, units[i].unit) == 0) {
             double b = v * units[i].mult;
             if (b > 1.8e19) {
@@ -108,6 +115,53 @@ int hw_parse_size(const char *s, uint64_t *bytes, const char **why)
     }
     *why = "unknown size unit (use B, KiB, MiB, GiB, TiB, KB, MB, GB, TB)";
     return -1;
+}
+
+/* The decimal numbers strtod reads; a duration's may start with '.', a size's starts with a
+ * digit (hexadecimal and the like, which strtod also takes, are left out on purpose). */
+#define NUM_RE "[0-9]+(\\.[0-9]*)?([eE][+-]?[0-9]+)?"
+#define DUR_NUM_RE "([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?"
+
+/* Appends the units of a table as a regex alternation "(a|b|c)" ("" as an optional group). */
+static void put_units(struct hw_buf *b, const struct unit_mult *u, size_t n)
+{
+    int empty = 0, first = 1;
+    hw_buf_putc(b, '(');
+    for (size_t i = 0; i < n; i++) {
+        if (!u[i].unit[0]) {
+            empty = 1;
+            continue;
+        }
+        if (!first) {
+            hw_buf_putc(b, '|');
+        }
+        hw_buf_puts(b, u[i].unit);
+        first = 0;
+    }
+    hw_buf_puts(b, empty ? ")?" : ")");
+}
+
+/* From the parsers' own unit tables, so that the schema's patterns follow a new unit. */
+char *hw_opt_value_pattern(enum hw_opt_type t)
+{
+    struct hw_buf b;
+    hw_buf_init(&b);
+    if (t == HW_OPT_DURATION) {
+        hw_buf_puts(&b, "^(" DUR_NUM_RE);
+        put_units(&b, duration_units, NDURATION_UNITS);
+        hw_buf_puts(&b, ")+$");
+    } else if (t == HW_OPT_SIZE) {
+        hw_buf_puts(&b, "^" NUM_RE);
+        put_units(&b, size_units, NSIZE_UNITS);
+        hw_buf_puts(&b, "$");
+    } else {
+        return NULL;
+    }
+    if (b.oom || !b.data) {
+        hw_buf_free(&b);
+        return NULL;
+    }
+    return b.data;
 }
 
 /* ---- suggestions ------------------------------------------------------------------------ */
@@ -243,8 +297,7 @@ static const char *type_name(enum hw_opt_type t)
     return names[t];
 }
 
-/* Writes a bound in the unit users write it in: "1ms", "5m", "64KiB", or a plain number. */
-static void fmt_bound(char *out, size_t len, enum hw_opt_type t, double v)
+void hw_opt_fmt_bound(char *out, size_t len, enum hw_opt_type t, double v)
 {
     static const struct {
         const char *unit;
@@ -269,8 +322,8 @@ static int check_bounds(const struct hw_opt *o, double v, const char *path, stru
 {
     if (o->min < o->max && (v < o->min || v > o->max)) {
         char lo[32], hi[32];
-        fmt_bound(lo, sizeof(lo), o->type, o->min);
-        fmt_bound(hi, sizeof(hi), o->type, o->max);
+        hw_opt_fmt_bound(lo, sizeof(lo), o->type, o->min);
+        hw_opt_fmt_bound(hi, sizeof(hi), o->type, o->max);
         hw_diag_add(d, path, "%s is out of range (%s..%s)", shown, lo, hi);
         return 1;
     }

@@ -63,6 +63,9 @@ struct hw_opt {
     const struct hw_opt *sub;   /* HW_OPT_OBJECT / HW_OPT_OBJLIST, key==NULL terminated */
     size_t elem_size;           /* HW_OPT_OBJLIST */
     const char *help;
+    /* HW_OPT_JSON: the JSON Schema (as JSON text) of what the plugin's validate() accepts;
+     * NULL: any value. */
+    const char *schema;
 };
 
 #define HW_OPT_END {.key = NULL}
@@ -78,6 +81,13 @@ void hw_opt_free(const struct hw_opt *table, void *conf);
 /* Parsers shared with other modules; 0 on success, -1 with *why set to a static message. */
 int hw_parse_duration(const char *s, int64_t *ns, const char **why);
 int hw_parse_size(const char *s, uint64_t *bytes, const char **why);
+
+/* A bound as users write it ("1ms", "5m", "64KiB", or a plain number) for messages and docs. */
+void hw_opt_fmt_bound(char *out, size_t len, enum hw_opt_type t, double v);
+/* A regular expression (ECMA-262 subset, anchored) matching the strings hw_parse_duration
+ * (HW_OPT_DURATION) or hw_parse_size (HW_OPT_SIZE) reads; malloc'd, NULL for another type or
+ * when memory ran out. */
+char *hw_opt_value_pattern(enum hw_opt_type t);
 
 /* Closest key of table to `key` within a small edit distance, or NULL. */
 const char *hw_opt_suggest(const struct hw_opt *table, const char *key);

@@ -29,7 +29,7 @@ void hw_cli_usage(FILE *f)
           "                                    metric filters as a hostwatch config\n"
           "  hostwatch check --cost [-c FILE] [--prices FILE] [--format table|json]\n"
           "                                    custom metrics, requests and cost per month\n"
-          "  hostwatch --version | --help | --help-config\n"
+          "  hostwatch --version | --help | --help-config [--format text|json-schema]\n"
           "\n"
           "The config defaults to $HOSTWATCH_CONFIG, else " HW_SYSCONFDIR
           "/hostwatch/hostwatch.json.\n"
@@ -164,6 +164,31 @@ static int parse_check_cost(int argc, char **argv, int *i, struct hw_cli *out)
     return 1;
 }
 
+/* --help-config's --format text|json-schema (also --format=...); 1 when argv[*i] was it, with *i
+ * set to -1 on a usage error. */
+static int parse_help_format(int argc, char **argv, int *i, struct hw_cli *out)
+{
+    const char *arg = argv[*i], *v;
+    if (strncmp(arg, "--format=", 9) == 0) {
+        v = arg + 9;
+    } else if (strcmp(arg, "--format") != 0) {
+        return 0;
+    } else if (*i + 1 < argc) {
+        v = argv[++*i];
+    } else {
+        usage_error("--help-config --format needs text or json-schema%s", "");
+        *i = -1;
+        return 1;
+    }
+    if (strcmp(v, "text") == 0 || strcmp(v, "json-schema") == 0) {
+        out->help_schema = v[0] == 'j';
+        return 1;
+    }
+    usage_error("--help-config --format needs text or json-schema, not '%s'", v);
+    *i = -1;
+    return 1;
+}
+
 int hw_cli_parse(int argc, char **argv, struct hw_cli *out)
 {
     memset(out, 0, sizeof(*out));
@@ -208,6 +233,10 @@ int hw_cli_parse(int argc, char **argv, struct hw_cli *out)
                 return usage_error("unknown format '%s'", arg + 9);
             }
         } else if (out->cmd == HW_CMD_CHECK && parse_check_cost(argc, argv, &i, out) != 0) {
+            if (i < 0) {
+                return -1;
+            }
+        } else if (out->cmd == HW_CMD_HELP_CONFIG && parse_help_format(argc, argv, &i, out) != 0) {
             if (i < 0) {
                 return -1;
             }

@@ -23,6 +23,7 @@ struct hw_cli {
     int cost;                /* check --cost */
     const char *prices;      /* check --cost --prices FILE */
     int cost_json;           /* check --cost --format json */
+    int help_schema;         /* --help-config --format json-schema */
     char **sub_argv;         /* import: the arguments after the command */
     int sub_argc;
 };

@@ -30,6 +30,11 @@ struct hw_prices {
 
 /* The checked-in table (public CloudWatch price list, us-east-1). */
 void hw_prices_default(struct hw_prices *p);
+/* The keys of a price table (cost.prices, --prices FILE) with their JSON type, for the schema. */
+struct hw_price_key {
+    const char *key, *json_type, *help;
+};
+extern const struct hw_price_key hw_price_keys[]; /* key == NULL terminated */
 /* Overrides the fields j names; errors as "where: key: message" into err. 0 or -1. */
 int hw_prices_apply(struct hw_prices *p, const json_t *j, const char *where, char *err,
                     size_t errlen);

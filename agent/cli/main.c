@@ -14,6 +14,7 @@
 #include "import.h"
 #include "once.h"
 #include "pathcheck.h"
+#include "schema.h"
 #include "testfilter.h"
 #include "version.h"
 
@@ -46,7 +47,7 @@ static void print_line(const char *line, void *arg)
 }
 
 /* Every configuration key with its type, default and help, from the option tables. */
-static int cmd_help_config(void)
+static void print_config_keys(void)
 {
     printf("agent:\n");
     hw_opt_describe(hw_agent_opts, "agent", print_line, NULL);
@@ -66,6 +67,15 @@ static int cmd_help_config(void)
                hw_exporters[i]->help, prefix);
         hw_opt_describe(hw_exporters[i]->opts, prefix, print_line, NULL);
     }
+}
+
+/* --help-config: the keys as text, or as a JSON Schema for editors and CI. */
+static int cmd_help_config(int schema)
+{
+    if (schema) {
+        return hw_schema_print(stdout) == 0 ? 0 : 1;
+    }
+    print_config_keys();
     return 0;
 }
 
@@ -114,7 +124,7 @@ int main(int argc, char **argv)
         hw_cli_usage(stdout);
         return 0;
     case HW_CMD_HELP_CONFIG:
-        return cmd_help_config();
+        return cmd_help_config(cli.help_schema);
     case HW_CMD_VERSION:
         printf("hostwatch %s\n", HW_VERSION);
         return 0;

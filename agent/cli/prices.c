@@ -81,17 +81,22 @@ static int price_tiers(struct hw_prices *p, const json_t *t, const char *where, 
     return 0;
 }
 
+const struct hw_price_key hw_price_keys[] = {
+    {"source", "string", "where the prices were read"},
+    {"read_on", "string", "when they were read"},
+    {"region", "string", "the region they are for"},
+    {"metrics_tiers", "array",
+     "[{\"up_to\": N, \"per_metric_month\": USD}, ..., {\"per_metric_month\": USD}]"},
+    {"requests_per_1000", "number", "USD per 1,000 PutMetricData requests"},
+    {"logs_ingestion_per_gb", "number", "USD per GB of logs ingested (EMF)"},
+    {"currency", "string", "only \"USD\""},
+    {NULL, NULL, NULL},
+};
+
 int hw_prices_apply(struct hw_prices *p, const json_t *j, const char *where, char *err,
                     size_t errlen)
 {
-    static const char *const keys[] = {"source",
-                                       "read_on",
-                                       "region",
-                                       "metrics_tiers",
-                                       "requests_per_1000",
-                                       "logs_ingestion_per_gb",
-                                       "currency",
-                                       NULL};
+    const struct hw_price_key *keys = hw_price_keys;
     const char *k;
     const json_t *v;
     if (!json_is_object(j)) {
@@ -101,10 +106,10 @@ int hw_prices_apply(struct hw_prices *p, const json_t *j, const char *where, cha
     json_object_foreach((json_t *)j, k, v)
     {
         size_t i = 0;
-        while (keys[i] && strcmp(keys[i], k) != 0) {
+        while (keys[i].key && strcmp(keys[i].key, k) != 0) {
             i++;
         }
-        if (!keys[i]) {
+        if (!keys[i].key) {
             snprintf(err, errlen, "%s: %s: unknown key", where, k);
             return -1;
         }

@@ -49,7 +49,9 @@ static const struct hw_opt cw_opts[] = {
      .help = "dimensions added to every datum; ${aws:InstanceId} and the like are expanded"},
     {.key = "aggregation_dimensions", .type = HW_OPT_JSON,
      .offset = offsetof(struct cw_conf, aggregation_dimensions),
-     .help = "extra datums with only these dimensions, e.g. [[\"AutoScalingGroupName\"]]"},
+     .help = "extra datums with only these dimensions, e.g. [[\"AutoScalingGroupName\"]]",
+     .schema = "{\"type\": \"array\", \"items\": {\"type\": \"array\", "
+               "\"items\": {\"type\": \"string\"}}}"},
     {.key = "metrics", .type = HW_OPT_STRLIST, .offset = offsetof(struct cw_conf, metrics),
      .help = "metric name globs to send (default: every CloudWatch-named metric)"},
     {.key = "gauge", .type = HW_OPT_ENUM, .def = "statistics",

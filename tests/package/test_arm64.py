@@ -1,7 +1,8 @@
 """The arm64 (Graviton) .deb, cross-built: its binary is an aarch64 executable and runs under
 qemu-user: --version, `check` on every example config and the packaged default, `once` on the
-default config with real figures."""
+default config with real figures; the JSON Schema the build wrote with it is there."""
 import glob
+import json
 import os
 import subprocess
 import tempfile
@@ -27,6 +28,10 @@ def test_arm64(t):
         ver = subprocess.run(["dpkg-deb", "-f", deb, "Version"], capture_output=True,
                              text=True).stdout.strip()
         t.eq(r.stdout.strip(), "hostwatch " + ver, "--version under qemu", r.stderr)
+        with open(os.path.join(d, "usr/share/hostwatch/hostwatch.schema.json")) as f:
+            schema = json.load(f)
+        t.eq(schema.get("$schema"), "https://json-schema.org/draft/2020-12/schema",
+             "the JSON Schema the cross build wrote by running the arm64 binary under qemu")
         configs = sorted(glob.glob(os.path.join(d, "usr/share/doc/hostwatch/examples/*.json")))
         t.ok(len(configs) >= 5, "the packaged examples", configs)
         for cfg in configs + [os.path.join(d, "etc/hostwatch/hostwatch.json")]:

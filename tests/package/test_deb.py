@@ -21,6 +21,7 @@ FILES = {
     "/usr/share/doc/hostwatch/fsfo-route53.md.gz",
     "/usr/share/doc/hostwatch/examples/systemd/log-groups.conf",
     "/usr/share/man/man1/hostwatch.1.gz",
+    "/usr/share/hostwatch/hostwatch.schema.json",
     "/usr/share/lintian/overrides/hostwatch",
 }
 
