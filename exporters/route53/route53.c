@@ -30,6 +30,9 @@ static const struct hw_opt record_opts[] = {
      .offset = offsetof(struct r53_record_conf, label),
      .help = "the label of that series whose value selects one of values"},
     {.key = "values", .type = HW_OPT_JSON, .offset = offsetof(struct r53_record_conf, values),
+     .schema = "{\"type\": \"object\", \"minProperties\": 1, \"additionalProperties\": "
+               "{\"anyOf\": [{\"type\": \"string\"}, {\"type\": \"array\", \"items\": "
+               "{\"type\": \"string\"}, \"minItems\": 1, \"maxItems\": 16}]}}",
      .help = "label value -> the record's value: a name (CNAME), an address or an array of "
              "addresses (A, AAAA)"},
     HW_OPT_END,
