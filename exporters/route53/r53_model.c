@@ -35,8 +35,8 @@ int r53_name_canon(const char *name, char *out, size_t len, const char **why)
             p += 3;
         }
         if (c == '.') {
-            if (label == 0 && p[1] != '\0') {
-                *why = "an empty label (two dots)";
+            if (label == 0) {
+                *why = "an empty label (two dots, or a leading dot)";
                 return -1;
             }
             if (p[1] == '\0') {

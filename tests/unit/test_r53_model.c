@@ -20,7 +20,10 @@ static void test_names(void **state)
     assert_int_equal(r53_name_canon("*.corp", out, sizeof(out), &why), 0);
     assert_int_equal(r53_name_canon("a_b-1.corp", out, sizeof(out), &why), 0);
     assert_int_equal(r53_name_canon("db..corp", out, sizeof(out), &why), -1);
-    assert_string_equal(why, "an empty label (two dots)");
+    assert_string_equal(why, "an empty label (two dots, or a leading dot)");
+    /* found by fuzzing: a second trailing dot was taken as the optional one */
+    assert_int_equal(r53_name_canon("26-5..", out, sizeof(out), &why), -1);
+    assert_int_equal(r53_name_canon(".corp", out, sizeof(out), &why), -1);
     assert_int_equal(r53_name_canon("db corp", out, sizeof(out), &why), -1);
     assert_int_equal(r53_name_canon("a*.corp", out, sizeof(out), &why), -1);
     assert_int_equal(r53_name_canon("", out, sizeof(out), &why), -1);
