@@ -134,9 +134,10 @@ static int retryable(const struct r53_answer *a)
 
 /* What an answer means: OK, RETRY (the first time each cause is seen, logged) or REFUSED
  * (logged each time: it happens once per desired value). */
-static enum r53_result r53_judge(struct r53_exporter *st, const struct r53_rec *r,
-                                 const char *call, struct r53_answer *a)
+static enum r53_result r53_judge(struct r53_exporter *st, struct r53_rec *r, const char *call,
+                                 struct r53_answer *a)
 {
+    snprintf(r->last_code, sizeof(r->last_code), "%s", a->code);
     if (a->rc == 0 && a->resp.status == 200) {
         atomic_fetch_add(&st->stats.req_ok, 1);
         return R53_OK;
@@ -207,10 +208,6 @@ enum r53_result r53_upsert(struct r53_exporter *st, struct r53_rec *r, int d, ch
     }
     snprintf(path, sizeof(path), "%s" R53_API "/hostedzone/%s/rrset/", st->prefix, st->zone);
     r53_request(st, "POST", path, NULL, &body, &a);
-    if (strcmp(a.code, "NoCredentials") == 0 && r->st.attempt == 0) {
-        hw_info("route53", "no credentials: would UPSERT", "record=%s type=%s value=%s",
-                r->rec.name, type_names[r->rec.type], v->canon);
-    }
     enum r53_result res = r53_judge(st, r, "ChangeResourceRecordSets", &a);
     int insync = 0;
     if (res == R53_OK && r53_xml_change_info(a.resp.body.data, change_id, idlen, &insync) != 0) {

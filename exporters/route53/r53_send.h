@@ -27,6 +27,8 @@ struct r53_rec {
     char loop_seen[R53_KEY_MAX];
     atomic_ullong changes[R53_N];
     atomic_llong insync_ms; /* the latest change's time to INSYNC; -1 none yet */
+    char last_code[64];     /* sender thread: the latest request's error code, "" none */
+    int would_logged;       /* sender thread: the desired index "would UPSERT" was logged for */
 };
 
 struct r53_exporter {

@@ -223,7 +223,7 @@ static int r53_create(const void *conf, const struct hw_ctx *ctx, void **state)
             return -1;
         }
         r53_state_init(&r->st);
-        r->shared_desired = r->loop_desired = -1;
+        r->shared_desired = r->loop_desired = r->would_logged = -1;
         r->loop_pick = R53_PICK_NONE;
         atomic_store(&r->insync_ms, -1);
     }
@@ -266,6 +266,20 @@ static int64_t r53_delay(struct r53_exporter *st, const struct r53_rec *r)
     return 1 + push_jitter_ms(&st->rand_state, r->st.attempt, 200, 30000);
 }
 
+/* Without credentials nothing can be read or changed yet: say once per desired value what
+ * would be changed, as a dry run does. */
+static void log_would(struct r53_rec *r, enum r53_result res)
+{
+    const int d = r->st.desired;
+    if (res != R53_RETRY || strcmp(r->last_code, "NoCredentials") != 0 || d < 0 ||
+        d == r->would_logged) {
+        return;
+    }
+    r->would_logged = d;
+    hw_info("route53", "no credentials: would UPSERT", "record=%s value=%s %s=%s", r->rec.name,
+            r->rec.values[d].canon, r->rec.conf->label, r->rec.values[d].key);
+}
+
 static void r53_do_upsert(struct r53_exporter *st, struct r53_rec *r)
 {
     char id[R53_CHANGE_ID_MAX] = "";
@@ -277,6 +291,7 @@ static void r53_do_upsert(struct r53_exporter *st, struct r53_rec *r)
         atomic_fetch_add(&r->changes[R53_N_DRY_RUN], 1);
     } else {
         res = r53_upsert(st, r, d, id, sizeof(id));
+        log_would(r, res);
     }
     r53_on_upsert(&r->st, &r->rec, d, res, id, now_ms(), r53_delay(st, r));
 }
@@ -293,6 +308,7 @@ static void r53_act(struct r53_exporter *st, struct r53_rec *r, enum r53_action 
         res = st->dry_run ? R53_REFUSED /* nothing is read either: current unknown */
                           : r53_list(st, r, &present, canon, sizeof(canon), &ttl);
         r53_on_list(&r->st, res, present, canon, ttl, now_ms(), r53_delay(st, r));
+        log_would(r, res);
         if (res == R53_OK) {
             hw_info("route53", "record read", "record=%s value=%s ttl=%lld", r->rec.name,
                     present ? canon : "(none)", (long long)ttl);

@@ -232,6 +232,39 @@ def test_flapping(t):
         t.eq(record_value(fake), VALUES["orclstd"], "the final value is right")
 
 
+def test_dry_run_and_no_credentials(t):
+    with running(dry_run=True) as (fake, a, log):
+        write_role(log, "orclstd")
+        t.ok(wait_until(lambda: "dry run: would UPSERT" in a.read_log(), 10),
+             "dry run: the change is logged", a.read_log()[-1500:])
+        line = [x for x in a.read_log().splitlines() if "would UPSERT" in x]
+        t.ok(line and "value=orclstd.corp.internal" in line[0] and "database=orclstd" in line[0],
+             "with the record's new value and why", line)
+        t.eq(fake.requests("route53"), [], "dry run: nothing sent, not even the read")
+        t.eq(a.metrics().get('hostwatch_route53_changes_total{record="db.corp.internal",'
+                             'result="dry_run",type="CNAME"}'), 1.0, "changes_total{dry_run} 1")
+    with new_fake() as fake:
+        a, log = agent_for(fake)
+        home = os.path.join(a.dir, "home")
+        os.mkdir(home)
+        for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                  "AWS_PROFILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+            a.env.pop(k, None)
+        a.env.update(HOME=home, AWS_EC2_METADATA_DISABLED="true")
+        try:
+            a.start()
+            write_role(log, "orclstd")
+            t.ok(wait_until(lambda: "no credentials: would UPSERT" in a.read_log(), 15),
+                 "no credentials: the change it would make is logged", a.read_log()[-1500:])
+            time.sleep(1.0)
+            t.eq(fake.count("r53_changed"), 0, "and nothing changed")
+            t.eq(a.proc.poll(), None, "the agent keeps running (and retrying)")
+        finally:
+            a.stop()
+            shutil.rmtree(a.dir, ignore_errors=True)
+
+
 def test_once_and_check(t):
     from fakeaws_route53 import change_batch_params
     d = tempfile.mkdtemp(prefix="hw-r53-")
@@ -286,4 +319,4 @@ def test_once_and_check(t):
 if __name__ == "__main__":
     run_with_fake("route53", [test_once_and_check, test_failover_restart_and_missed,
                               test_throttling_and_prior_request, test_access_denied,
-                              test_flapping])
+                              test_flapping, test_dry_run_and_no_credentials])
