@@ -51,6 +51,15 @@ struct hw_ctx {
     struct hw_health *health; /* the agent's health rules (thread-safe), for /healthz */
 };
 
+/* What `hostwatch test-filter` asks of a collector that has filters. */
+struct hw_filter_test {
+    const char *only; /* --filter NAME: only the filters of this name or metric (NULL: all) */
+    const char *regex, *pattern, *value; /* an ad-hoc filter instead (--regex or --pattern) */
+    char *const *files;
+    size_t nfiles;
+    FILE *out;
+};
+
 /* A collector's common keys (handled by the core, not by the plugin's table). */
 struct hw_plugin_common {
     int enabled;
@@ -79,6 +88,11 @@ struct hw_collector {
      * rejected checkpoint is logged by the core with *why; the plugin starts fresh. */
     int (*restore)(void *state, const json_t *saved, const char **why);
     void (*destroy)(void *state); /* accepts NULL and a half-built state */
+    /* Optional, for `hostwatch test-filter`: runs the filters of the configured instances
+     * (confs, n of them), or t's ad-hoc one, over t->files: every match and a summary per
+     * filter to t->out, their metrics into reg. The lines matched, or -1 (said on stderr). */
+    long (*test_filters)(const void *const *confs, size_t n, const struct hw_filter_test *t,
+                         struct hw_registry *reg);
 };
 
 struct hw_exporter {
@@ -121,6 +135,10 @@ struct hw_exporter {
     /* Optional, for `hostwatch health`: the host:port this instance serves /healthz on (NULL:
      * none), and *tls whether it speaks HTTPS there. */
     const char *(*health_listen)(const void *conf, int *tls);
+    /* Optional, for `hostwatch hash-password`: a hash of password (method "bcrypt",
+     * "sha512"...) that this exporter's authentication accepts. 0, or -1 with *why. */
+    int (*hash_password)(const char *password, const char *method, char *out, size_t len,
+                         const char **why);
 };
 
 /* The plugin table (agent/cli/plugins.c). */

@@ -4,7 +4,18 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "exporters/prometheus/prom_auth.h"
+#include "plugin.h"
+
+/* The exporter whose authentication takes password hashes (the Prometheus endpoint's). */
+static const struct hw_exporter *hashing_exporter(void)
+{
+    for (size_t i = 0; hw_exporters[i]; i++) {
+        if (hw_exporters[i]->hash_password) {
+            return hw_exporters[i];
+        }
+    }
+    return NULL;
+}
 
 /* One line from in; on a terminal the echo is off while it is typed. 0 or -1. */
 static int read_password(FILE *in, char *buf, size_t len)
@@ -38,7 +49,9 @@ int hw_hash_password_run(const char *method, FILE *in, FILE *out)
         fprintf(stderr, "hostwatch: hash-password: no password on standard input\n");
         return 2;
     }
-    int rc = prom_auth_hash(pw, method, hash, sizeof(hash), &why);
+    const struct hw_exporter *e = hashing_exporter();
+    int rc = e ? e->hash_password(pw, method, hash, sizeof(hash), &why)
+               : (why = "no exporter takes password hashes", -1);
     explicit_bzero(pw, sizeof(pw));
     if (rc != 0) {
         fprintf(stderr, "hostwatch: hash-password: %s\n", why);

@@ -289,4 +289,5 @@ const struct hw_collector hw_collector_logs = {
     .checkpoint = logs_checkpoint,
     .restore = logs_restore,
     .destroy = logs_destroy,
+    .test_filters = logs_test_filters,
 };

@@ -21,4 +21,8 @@ struct logs_conf {
 extern const struct hw_opt logs_opts[];
 extern const struct hw_collector hw_collector_logs;
 
+/* The collector's test_filters slot (logs_testfilter.c). */
+long logs_test_filters(const void *const *confs, size_t n, const struct hw_filter_test *t,
+                       struct hw_registry *reg);
+
 #endif

@@ -658,4 +658,5 @@ const struct hw_exporter hw_exporter_prometheus = {
     .print_formats = prom_print_formats,
     .print = prom_print,
     .health_listen = prom_health_listen,
+    .hash_password = prom_auth_hash,
 };
