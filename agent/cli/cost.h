@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "exporters/cloudwatch/cw_agg.h"
+#include "exporters/cloudwatch/cw_query.h"
 #include "opt.h"
 
 #define HW_COST_MONTH_S 2628000.0 /* 730 hours: the month AWS prices are quoted for */

@@ -1,5 +1,5 @@
 /* CloudWatch aggregation per flush interval: turns the registry snapshots seen during an
- * interval into PutMetricData datums (cw_query.h). Pure: no I/O, no clock, no logging.
+ * interval into PutMetricData datums (cw_datum.h). Pure: no I/O, no clock, no logging.
  *
  * - Selection: families with the CloudWatch view whose name matches one of the globs (all of
  *   them without globs); a family outside that view only through a glob that does not start
@@ -40,7 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cw_query.h"
+#include "cw_datum.h"
 #include "registry.h"
 
 #define CW_AGG_DEFAULT_MAX_SERIES 10000

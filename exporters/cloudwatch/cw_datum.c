@@ -1,6 +1,6 @@
 /* The CloudWatch datum model: datums and their arena, the units the service knows, and what the
  * service accepts (names, dimensions, values), the same for both wire protocols. */
-#include "cw_query.h"
+#include "cw_datum.h"
 
 #include <errno.h>
 #include <math.h>

@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #include "buf.h"
-#include "cw_query.h"
+#include "cw_datum.h"
 #include "opt.h"
 #include "plugin.h"
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "exporters/cloudwatch/cw_agg.h"
+#include "exporters/cloudwatch/cw_query.h"
 #include "registry.h"
 
 #define T0 1795309323000LL /* 2026-11-22T01:02:03Z */
