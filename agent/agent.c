@@ -236,16 +236,18 @@ void hw_agent_rearm(struct hw_agent *a, const size_t *reused)
     update_ready(a);
 }
 
-/* Creates every instance of cfg into a fresh array. */
+/* Creates every instance of cfg into a fresh array; on failure none is left and *n is 0, so
+ * the agent is freed without touching the array. */
 static struct hw_inst *instantiate(struct hw_agent *a, struct hw_config *cfg, int with_exporters,
                                    size_t *n)
 {
-    *n = cfg->ncollectors + (with_exporters ? cfg->nexporters : 0);
-    struct hw_inst *insts = calloc(*n ? *n : 1, sizeof(*insts));
+    const size_t want = cfg->ncollectors + (with_exporters ? cfg->nexporters : 0);
+    struct hw_inst *insts = calloc(want ? want : 1, sizeof(*insts));
+    *n = 0;
     if (!insts) {
         return NULL;
     }
-    for (size_t i = 0; i < *n; i++) {
+    for (size_t i = 0; i < want; i++) {
         insts[i].ic = &cfg->insts[i];
         insts[i].agent = a;
         if (insts[i].ic->common.enabled &&
@@ -257,6 +259,7 @@ static struct hw_inst *instantiate(struct hw_agent *a, struct hw_config *cfg, in
             return NULL;
         }
     }
+    *n = want;
     return insts;
 }
 

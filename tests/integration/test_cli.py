@@ -105,5 +105,24 @@ def test_man_page_lists_every_key(t):
     t.eq(missing, [], "the man page documents every configuration key")
 
 
-TAP().run([test_man_page_lists_every_key, test_version_and_help, test_check_examples, test_check_broken, test_config_from_env,
+def test_instance_that_cannot_start(t):
+    """A collector that cannot be created (ECS outside a task, not optional) ends every
+    command cleanly with exit 1 and says why: no crash while the half-built agent is freed."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        cfg = os.path.join(d, "hw.json")
+        with open(cfg, "w") as f:
+            json.dump({"agent": {"state_dir": d}, "collectors": {"ecs": {}},
+                       "exporters": {"prometheus": {"listen": "127.0.0.1:0"},
+                                     "emf": {"output": os.path.join(d, "emf.log")}}}, f)
+        env = {"ECS_CONTAINER_METADATA_URI_V4": ""}
+        for args in (["once", "-c", cfg], ["check", "--cost", "-c", cfg],
+                     ["check", "--cost", "--format", "json", "-c", cfg], ["run", "-c", cfg]):
+            r = run_bin(args, env=env, timeout=20)
+            t.ok(r.returncode == 1 and "cannot create plugin instance" in r.stderr and
+                 "collectors.ecs" in r.stderr, " ".join(args[:-2]) + ": exit 1 naming the "
+                 "instance (got %d)" % r.returncode, r.stderr[-600:])
+
+
+TAP().run([test_man_page_lists_every_key, test_instance_that_cannot_start, test_version_and_help, test_check_examples, test_check_broken, test_config_from_env,
            test_once])
