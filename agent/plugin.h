@@ -60,6 +60,41 @@ struct hw_filter_test {
     FILE *out;
 };
 
+#define HW_COST_MONTH_S 2628000.0 /* 730 hours: the month AWS prices are quoted for */
+
+/* What `check --cost` learns of an exporter that sends to CloudWatch, per month (730 h). */
+struct hw_cost_line {
+    const char *exporter, *ns;
+    size_t metrics, metrics_max; /* now, and with every log filter at max_series */
+    size_t requests_per_flush;
+    double flush_s;
+    double requests_month;
+    double bytes_month; /* EMF only */
+    int high_res;
+};
+
+/* One metric name and how many distinct dimension sets (custom metrics) it has. */
+struct hw_cost_metric {
+    const char *name;
+    size_t n;
+};
+
+/* An exporter's estimate for `check --cost`: begun for a configured instance, shown the
+ * snapshots of two collections (counters need a baseline), then finished as at a flush. */
+struct hw_cost_ops {
+    /* A new estimate (line's exporter, ns, flush_s and high_res set); NULL when it cannot. */
+    void *(*begin)(const void *conf, const char *instance, struct hw_cost_line *line);
+    int (*observe)(void *est, const struct hw_snapshot *snap);
+    /* The flush at ms into line (metrics, requests or bytes); *by the metrics by name, sorted,
+     * owned by est. 0 or -1. */
+    int (*finish)(void *est, int64_t ms, struct hw_cost_line *line,
+                  const struct hw_cost_metric **by, size_t *nby);
+    /* The custom metrics one more label set of metric makes (1 + roll-ups), 0 when the
+     * exporter does not send metric. */
+    size_t (*per_series)(void *est, const char *metric);
+    void (*free)(void *est);
+};
+
 /* A collector's common keys (handled by the core, not by the plugin's table). */
 struct hw_plugin_common {
     int enabled;
@@ -93,6 +128,11 @@ struct hw_collector {
      * filter to t->out, their metrics into reg. The lines matched, or -1 (said on stderr). */
     long (*test_filters)(const void *const *confs, size_t n, const struct hw_filter_test *t,
                          struct hw_registry *reg);
+    /* Optional, for `check --cost`: each metric the instance may grow with the most label sets
+     * it may hold (a labelled log filter: max_series), through cb. */
+    void (*series_bounds)(const void *conf, void (*cb)(void *arg, const char *metric,
+                                                       size_t most),
+                          void *arg);
 };
 
 struct hw_exporter {
@@ -139,6 +179,8 @@ struct hw_exporter {
      * "sha512"...) that this exporter's authentication accepts. 0, or -1 with *why. */
     int (*hash_password)(const char *password, const char *method, char *out, size_t len,
                          const char **why);
+    /* Optional, for `check --cost`: how this exporter's CloudWatch bill is estimated. */
+    const struct hw_cost_ops *cost;
 };
 
 /* The plugin table (agent/cli/plugins.c). */

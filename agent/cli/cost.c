@@ -1,67 +1,36 @@
 /* hostwatch check --cost: one collection on this host (twice, so counters have a baseline and
- * are counted like every other series), each push exporter's aggregation of it, and the bill
- * that follows at the configured flush interval. */
-#include <fnmatch.h>
+ * are counted like every other series), each exporter's estimate of it (its cost slot), and
+ * the bill that follows at the configured flush interval. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent.h"
-#include "collectors/logs/logs.h"
 #include "cost.h"
-#include "exporters/cloudwatch/cloudwatch.h"
-#include "exporters/cloudwatch/emf.h"
-#include "filters/binding.h"
 
 #define COST_MAX_SINKS 8
 
 struct cost_sink {
     struct hw_cost_line line;
-    struct hw_cost_sink opts;
-    int proto; /* cloudwatch: enum cw_proto */
-    int emf;
-    struct cw_agg *agg;
-    struct cw_datums d;
-    struct hw_cost_metric *by_name;
+    const struct hw_cost_ops *ops;
+    void *est;
+    const struct hw_cost_metric *by_name;
     size_t nnames;
 };
 
-static const struct hw_strlist no_globs = {NULL, 0};
-
-/* The push exporters of the config, each with its own aggregator. */
+/* The exporters of the config that send to CloudWatch, each with its estimate. */
 static size_t cost_sinks(const struct hw_agent *a, struct cost_sink *s)
 {
     size_t n = 0;
     const struct hw_config *cfg = a->cfg;
     for (size_t i = cfg->ncollectors; i < cfg->ncollectors + cfg->nexporters; i++) {
         const struct hw_inst_conf *ic = &cfg->insts[i];
-        if (!ic->common.enabled || n == COST_MAX_SINKS) {
+        if (!ic->common.enabled || !ic->exp->cost || n == COST_MAX_SINKS) {
             continue;
         }
         struct cost_sink *x = &s[n];
         memset(x, 0, sizeof(*x));
-        if (ic->exp == &hw_exporter_cloudwatch) {
-            const struct cw_conf *c = ic->conf;
-            x->opts = (struct hw_cost_sink){&c->metrics, &c->dimensions, c->aggregation_dimensions,
-                                            (int)c->storage_resolution};
-            x->line = (struct hw_cost_line){.exporter = ic->name,
-                                            .ns = c->namespace_,
-                                            .flush_s = (double)c->flush_interval_ns / 1e9};
-            x->proto = c->protocol;
-        } else if (ic->exp == &hw_exporter_emf) {
-            const struct emf_conf *c = ic->conf;
-            x->opts = (struct hw_cost_sink){&c->metrics, &c->dimensions, NULL,
-                                            (int)c->storage_resolution};
-            x->line = (struct hw_cost_line){.exporter = ic->name,
-                                            .ns = c->namespace_,
-                                            .flush_s = (double)c->flush_interval_ns / 1e9};
-            x->emf = 1;
-        } else {
-            continue;
-        }
-        x->opts.metrics = x->opts.metrics ? x->opts.metrics : &no_globs;
-        x->line.high_res = x->opts.storage_resolution == 1;
-        cw_datums_init(&x->d);
-        if (hw_cost_agg_new(&x->opts, &x->agg) != 0) {
+        x->ops = ic->exp->cost;
+        if (!(x->est = x->ops->begin(ic->conf, ic->name, &x->line))) {
             fprintf(stderr, "%s: %s: cannot set up the aggregation\n", cfg->file, ic->path);
             continue;
         }
@@ -73,9 +42,7 @@ static size_t cost_sinks(const struct hw_agent *a, struct cost_sink *s)
 static void cost_sinks_free(struct cost_sink *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        cw_agg_free(s[i].agg);
-        cw_datums_free(&s[i].d);
-        free(s[i].by_name);
+        s[i].ops->free(s[i].est);
     }
 }
 
@@ -89,7 +56,7 @@ static int collect_and_observe(struct hw_agent *a, struct cost_sink *s, size_t n
     const struct hw_snapshot *snap = hw_registry_acquire(a->reg);
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
-        rc |= cw_agg_observe(s[i].agg, snap);
+        rc |= s[i].ops->observe(s[i].est, snap);
     }
     hw_snapshot_release(snap);
     return rc;
@@ -105,79 +72,42 @@ static size_t sink_count_of(const struct cost_sink *s, const char *metric)
     return 0;
 }
 
-static int sink_selects(const struct cost_sink *s, const char *metric)
+struct growth {
+    const struct cost_sink *s;
+    size_t extra;
+};
+
+/* A metric that may reach `most` label sets, each with the exporter's roll-ups. */
+static void add_growth(void *arg, const char *metric, size_t most)
 {
-    for (size_t i = 0; i < s->opts.metrics->n; i++) {
-        if (fnmatch(s->opts.metrics->v[i], metric, 0) == 0) {
-            return 1;
-        }
-    }
-    return s->opts.metrics->n == 0;
+    struct growth *g = arg;
+    size_t now = sink_count_of(g->s, metric);
+    size_t at_most = most * g->s->ops->per_series(g->s->est, metric);
+    g->extra += at_most > now ? at_most - now : 0;
 }
 
-/* A labelled log filter may reach max_series label sets, each with its roll-ups. */
-static size_t sink_log_growth(const struct hw_agent *a, const struct cost_sink *s)
+/* What the collectors' bounded series (labelled log filters at max_series) add at most. */
+static size_t sink_growth(const struct hw_agent *a, const struct cost_sink *s)
 {
-    size_t extra = 0;
-    const size_t per = 1 + json_array_size(s->opts.rollups);
+    struct growth g = {s, 0};
     for (size_t i = 0; i < a->cfg->ncollectors; i++) {
         const struct hw_inst_conf *ic = &a->cfg->insts[i];
-        if (ic->col != &hw_collector_logs || !ic->common.enabled) {
-            continue;
-        }
-        const struct logs_conf *lc = ic->conf;
-        const struct binding_conf *f = lc->filters.items;
-        for (size_t k = 0; k < lc->filters.n; k++) {
-            if (f[k].labels.n == 0 || !sink_selects(s, f[k].metric)) {
-                continue;
-            }
-            size_t now = sink_count_of(s, f[k].metric), most = (size_t)f[k].max_series * per;
-            extra += most > now ? most - now : 0;
+        if (ic->common.enabled && ic->col->series_bounds) {
+            ic->col->series_bounds(ic->conf, add_growth, &g);
         }
     }
-    return extra;
+    return g.extra;
 }
 
-/* Flushes each aggregator and turns its datums into counts, requests and bytes. */
+/* Finishes each estimate as at a flush: counts, requests and bytes. */
 static int cost_measure(const struct hw_agent *a, struct cost_sink *s, size_t n, int64_t ms)
 {
     for (size_t i = 0; i < n; i++) {
         struct cost_sink *x = &s[i];
-        if (cw_agg_flush(x->agg, ms, &x->d) != 0) {
+        if (x->ops->finish(x->est, ms, &x->line, &x->by_name, &x->nnames) != 0) {
             return -1;
         }
-        x->by_name = calloc(x->d.n + 1, sizeof(*x->by_name));
-        if (!x->by_name) {
-            return -1;
-        }
-        x->nnames = hw_cost_count(&x->d, x->by_name);
-        for (size_t k = 0; k < x->nnames; k++) {
-            x->line.metrics += x->by_name[k].n;
-        }
-        x->line.metrics_max = x->line.metrics + sink_log_growth(a, x);
-        const double flushes = HW_COST_MONTH_S / x->line.flush_s;
-        struct hw_buf b;
-        hw_buf_init(&b);
-        if (x->emf) {
-            if (emf_render(&x->d, x->line.ns, &b) < 0) {
-                hw_buf_free(&b);
-                return -1;
-            }
-            x->line.bytes_month = (double)b.len * flushes;
-        } else {
-            struct cw_bodies bodies;
-            cw_bodies_init(&bodies);
-            const struct cw_query_opts qo = {.proto = (enum cw_proto)x->proto, .ns = x->line.ns};
-            int rc = cw_query_encode(&qo, x->d.v, x->d.n, &bodies);
-            x->line.requests_per_flush = bodies.n;
-            x->line.requests_month = (double)bodies.n * flushes;
-            cw_bodies_free(&bodies);
-            if (rc != 0) {
-                hw_buf_free(&b);
-                return -1;
-            }
-        }
-        hw_buf_free(&b);
+        x->line.metrics_max = x->line.metrics + sink_growth(a, x);
     }
     return 0;
 }

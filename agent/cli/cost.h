@@ -1,5 +1,6 @@
-/* hostwatch check --cost: what a config will cost in CloudWatch on this host. The counting and
- * pricing (cost_count.c, prices.c) are pure; cost.c runs one collection and prints. */
+/* hostwatch check --cost: what a config will cost in CloudWatch on this host. The pricing
+ * (prices.c) is pure; each exporter estimates its own part (its hw_cost_ops); cost.c runs the
+ * collections and prints. */
 #ifndef HW_CLI_COST_H
 #define HW_CLI_COST_H
 
@@ -7,11 +8,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "exporters/cloudwatch/cw_agg.h"
-#include "exporters/cloudwatch/cw_query.h"
 #include "opt.h"
+#include "plugin.h"
 
-#define HW_COST_MONTH_S 2628000.0 /* 730 hours: the month AWS prices are quoted for */
 #define HW_PRICES_MAX_TIERS 8
 
 struct hw_price_tier {
@@ -41,37 +40,6 @@ int hw_prices_apply(struct hw_prices *p, const json_t *j, const char *where, cha
                     size_t errlen);
 /* Monthly price of n custom metrics over the tiers. */
 double hw_prices_metrics(const struct hw_prices *p, double n);
-
-/* The options of one push exporter the estimate needs (cloudwatch or emf). */
-struct hw_cost_sink {
-    const struct hw_strlist *metrics;
-    const struct hw_strmap *dims;
-    const json_t *rollups; /* aggregation_dimensions or NULL */
-    int storage_resolution;
-};
-
-/* An aggregator as the exporter builds one; a placeholder dimension counts as present. */
-int hw_cost_agg_new(const struct hw_cost_sink *s, struct cw_agg **agg);
-
-/* One metric name and how many distinct dimension sets it has. */
-struct hw_cost_metric {
-    const char *name; /* points into the datums */
-    size_t n;
-};
-
-/* Distinct (name, dimensions) of the datums, by name (sorted); out holds d->n entries. */
-size_t hw_cost_count(const struct cw_datums *d, struct hw_cost_metric *out);
-
-/* The estimate of one exporter, per month. */
-struct hw_cost_line {
-    const char *exporter, *ns;
-    size_t metrics, metrics_max; /* now, and with every log filter at max_series */
-    size_t requests_per_flush;
-    double flush_s;
-    double requests_month;
-    double bytes_month; /* EMF only */
-    int high_res;
-};
 
 struct hw_cost_total {
     size_t metrics;

@@ -144,3 +144,18 @@ double hw_prices_metrics(const struct hw_prices *p, double n)
     }
     return usd;
 }
+
+void hw_cost_total(const struct hw_cost_line *l, size_t n, const struct hw_prices *p,
+                   struct hw_cost_total *t)
+{
+    memset(t, 0, sizeof(*t));
+    for (size_t i = 0; i < n; i++) {
+        t->metrics += l[i].metrics_max;
+        t->requests_month += l[i].requests_month;
+        t->bytes_month += l[i].bytes_month;
+    }
+    t->usd_metrics = hw_prices_metrics(p, (double)t->metrics);
+    t->usd_requests = t->requests_month / 1000.0 * p->per_1000_requests;
+    t->usd_logs = t->bytes_month / 1073741824.0 * p->logs_ingestion_per_gb; /* GB = 2^30 */
+    t->usd_total = t->usd_metrics + t->usd_requests + t->usd_logs;
+}

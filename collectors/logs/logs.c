@@ -275,6 +275,20 @@ static int logs_restore(void *state, const json_t *saved, const char **why)
     return 0;
 }
 
+/* `check --cost`: a labelled filter may reach max_series label sets. */
+static void logs_series_bounds(const void *conf, void (*cb)(void *arg, const char *metric,
+                                                            size_t most),
+                               void *arg)
+{
+    const struct logs_conf *lc = conf;
+    const struct binding_conf *f = lc->filters.items;
+    for (size_t k = 0; k < lc->filters.n; k++) {
+        if (f[k].labels.n > 0) {
+            cb(arg, f[k].metric, (size_t)f[k].max_series);
+        }
+    }
+}
+
 const struct hw_collector hw_collector_logs = {
     .name = "logs",
     .help = "tail log files and turn lines into metrics with regex or filter-pattern filters",
@@ -290,4 +304,5 @@ const struct hw_collector hw_collector_logs = {
     .restore = logs_restore,
     .destroy = logs_destroy,
     .test_filters = logs_test_filters,
+    .series_bounds = logs_series_bounds,
 };

@@ -10,6 +10,7 @@
 
 #include "exporters/aws/aws_identity.h"
 #include "cw_agg.h"
+#include "cw_cost.h"
 #include "cw_query.h"
 #include "cw_send.h"
 #include "diag.h"
@@ -508,4 +509,5 @@ const struct hw_exporter hw_exporter_cloudwatch = {
     .restore = cw_restore,
     .print_formats = cw_print_formats,
     .print = cw_print,
+    .cost = &cw_cost_ops,
 };

@@ -16,6 +16,7 @@
 
 #include "exporters/aws/aws_credentials.h"
 #include "cw_agg.h"
+#include "cw_cost.h"
 #include "diag.h"
 #include "log.h"
 #include "selfmetrics.h"
@@ -659,4 +660,5 @@ const struct hw_exporter hw_exporter_emf = {
     .report = emf_report,
     .stop = emf_stop,
     .destroy = emf_destroy,
+    .cost = &emf_cost_ops,
 };

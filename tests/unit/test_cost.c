@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agent/cli/cost.h"
+#include "exporters/cloudwatch/cw_cost.h"
 
 static void assert_near(double a, double b)
 {
@@ -113,7 +114,7 @@ static void test_count_distinct(void **state)
         assert_int_equal(cw_datums_push(&d, &v[i]), 0);
     }
     struct hw_cost_metric m[8];
-    assert_int_equal(hw_cost_count(&d, m), 2);
+    assert_int_equal(cw_cost_count(&d, m), 2);
     assert_string_equal(m[0].name, "disk_used_percent");
     assert_int_equal(m[0].n, 3);
     assert_string_equal(m[1].name, "mem_used_percent");
