@@ -10,7 +10,6 @@
 
 #include "exporters/aws/aws_identity.h"
 #include "cw_agg.h"
-#include "cw_cost.h"
 #include "cw_query.h"
 #include "cw_send.h"
 #include "diag.h"

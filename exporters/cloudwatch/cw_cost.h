@@ -24,7 +24,4 @@ int cw_cost_agg_new(const struct cw_cost_sink *s, struct cw_agg **agg);
 /* Distinct (name, dimensions) of the datums, by name (sorted); out holds d->n entries. */
 size_t cw_cost_count(const struct cw_datums *d, struct hw_cost_metric *out);
 
-extern const struct hw_cost_ops cw_cost_ops;  /* exporters.cloudwatch */
-extern const struct hw_cost_ops emf_cost_ops; /* exporters.emf */
-
 #endif

@@ -16,7 +16,6 @@
 
 #include "exporters/aws/aws_credentials.h"
 #include "cw_agg.h"
-#include "cw_cost.h"
 #include "diag.h"
 #include "log.h"
 #include "selfmetrics.h"
