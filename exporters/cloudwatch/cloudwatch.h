@@ -38,9 +38,8 @@ struct cw_conf {
 };
 
 extern const struct hw_exporter hw_exporter_cloudwatch;
+
 /* The exporter's check --cost estimate (cw_cost.c). */
 extern const struct hw_cost_ops cw_cost_ops;
-
-
 
 #endif

@@ -43,9 +43,9 @@ struct emf_conf {
 };
 
 extern const struct hw_exporter hw_exporter_emf;
+
 /* The exporter's check --cost estimate (cw_cost.c). */
 extern const struct hw_cost_ops emf_cost_ops;
-
 
 /* Appends the EMF documents of the datums to out, each followed by '\n'. Datums EMF cannot
  * carry (invalid for CloudWatch, or a metric named "_aws" or like one of its dimensions) are
