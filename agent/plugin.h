@@ -1,9 +1,10 @@
 /* The narrow interface between the core and its plugins. A plugin is one const descriptor
  * (struct hw_collector or struct hw_exporter) listed once in agent/cli/plugins.c; behind it a
  * folder of files (collectors/memory/, exporters/cloudwatch/ and its dozen files), and modules it
- * shares with others (collectors/tail/, exporters/aws/, net/, push/). The core calls a plugin
- * only through these slots and never includes its headers; the subcommands above the core
- * (agent/cli/) may. */
+ * shares with others (collectors/tail/, exporters/aws/, net/, push/). The core and the
+ * subcommands above it (agent/cli/) call a plugin only through these slots and never include a
+ * plugin's headers: what `once`, `test-filter`, `hash-password` or `check --cost` need is a slot
+ * of its own (print, test_filters, hash_password, cost, series_bounds). */
 #ifndef HW_PLUGIN_H
 #define HW_PLUGIN_H
 
