@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "diag.h"
 
 static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
@@ -99,15 +100,11 @@ static void agent_env_defaults(struct hw_agent_conf *a, const json_t *agent)
 static int add_instance(struct hw_config *cfg, size_t *cap, struct hw_inst_conf **out)
 {
     size_t n = cfg->ncollectors + cfg->nexporters;
-    if (n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 8;
-        struct hw_inst_conf *p = realloc(cfg->insts, nc * sizeof(*p));
-        if (!p) {
-            return -ENOMEM;
-        }
-        cfg->insts = p;
-        *cap = nc;
+    struct hw_inst_conf *p = hw_grow(cfg->insts, cap, n, sizeof(*p), 8);
+    if (!p) {
+        return -ENOMEM;
     }
+    cfg->insts = p;
     *out = &cfg->insts[n];
     memset(*out, 0, sizeof(**out));
     return 0;

@@ -242,14 +242,12 @@ static struct cw_fam *cw_fam_get(struct cw_agg *agg, const struct hw_snap_family
     if (fam) {
         return fam;
     }
-    if (!found && agg->nfams == agg->capfams) {
-        const size_t cap = agg->capfams ? agg->capfams * 2 : 32;
-        struct cw_fam **v = realloc(agg->fams, cap * sizeof(*v));
+    if (!found) {
+        struct cw_fam **v = hw_grow(agg->fams, &agg->capfams, agg->nfams, sizeof(*v), 32);
         if (!v) {
             return NULL;
         }
         agg->fams = v;
-        agg->capfams = cap;
     }
     if (!(fam = cw_fam_new(agg, sf))) {
         return NULL;
