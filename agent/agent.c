@@ -10,6 +10,7 @@
 #include "log.h"
 #include "sdnotify.h"
 #include "selfmetrics.h"
+#include "status.h"
 
 void hw_agent_print_diag(const struct hw_diag *d)
 {
@@ -60,7 +61,8 @@ int hw_agent_create_inst(struct hw_agent *a, struct hw_inst *in, const struct hw
                          .request_publish = request_publish,
                          .request_checkpoint = request_checkpoint,
                          .core = a,
-                         .health = a->health};
+                         .health = a->health,
+                         .status = a->status};
     int rc = in->ic->col ? in->ic->col->create(in->ic->conf, &ctx, &in->state)
                          : in->ic->exp->create(in->ic->conf, &ctx, &in->state);
     if (rc != 0) {
@@ -191,6 +193,10 @@ void hw_agent_collect(struct hw_agent *a, size_t i)
         }
     }
     int64_t dur = hw_now_mono_ns() - t0;
+    in->runs.collections++;
+    in->runs.errors += rc != 0;
+    in->runs.last_dur_ns = dur;
+    in->runs.last_run_ms = wall0;
     if (a->self) {
         hw_selfmetrics_collected(a->self, in->ic->name, dur, rc != 0);
     }
@@ -263,6 +269,12 @@ static struct hw_inst *instantiate(struct hw_agent *a, struct hw_config *cfg, in
     return insts;
 }
 
+static void status_due(void *arg, uint32_t events)
+{
+    (void)events;
+    hw_agent_status_build(arg);
+}
+
 struct hw_agent *hw_agent_new(const char *config_path, enum hw_mode mode)
 {
     int with_exporters = mode == HW_MODE_RUN;
@@ -274,6 +286,8 @@ struct hw_agent *hw_agent_new(const char *config_path, enum hw_mode mode)
         return NULL;
     }
     a->mode = mode;
+    a->started_ms = a->loaded_ms = hw_now_wall_ms();
+    a->last_reload_ok = -1;
     a->cfg = hw_config_load(config_path, &d);
     if (!a->cfg) {
         hw_agent_print_diag(&d);
@@ -287,7 +301,8 @@ struct hw_agent *hw_agent_new(const char *config_path, enum hw_mode mode)
     a->reg = hw_registry_new();
     a->loop = hw_loop_new();
     a->health = hw_health_new();
-    if (!a->reg || !a->loop || !a->health || hw_health_set(a->health, &a->cfg->health) != 0 ||
+    a->status = mode == HW_MODE_RUN ? hw_status_new() : NULL;
+    if (!a->reg || !a->loop || !a->health || (mode == HW_MODE_RUN && !a->status) || hw_health_set(a->health, &a->cfg->health) != 0 ||
         !(a->self = hw_selfmetrics_new(a->reg))) {
         hw_error("agent", "out of memory", "%s", "");
         hw_agent_free(a);
@@ -299,6 +314,8 @@ struct hw_agent *hw_agent_new(const char *config_path, enum hw_mode mode)
         return NULL;
     }
     if (mode == HW_MODE_RUN) {
+        /* about once a second: fresh enough for a person, cheap for the loop */
+        a->status_timer = hw_loop_add_timer(a->loop, 1000000000, 0, status_due, a);
         a->publish_timer = hw_loop_add_oneshot(a->loop, publish_due, a);
         a->ckpt_now = hw_loop_add_oneshot(a->loop, checkpoint_due, a);
         hw_agent_restore_all(a);
@@ -328,6 +345,10 @@ void hw_agent_free(struct hw_agent *a)
     if (a->wd_timer) {
         hw_loop_remove(a->loop, a->wd_timer);
     }
+    if (a->status_timer) {
+        hw_loop_remove(a->loop, a->status_timer);
+    }
+    hw_status_free(a->status);
     json_decref(a->ckpt_written);
     hw_selfmetrics_free(a->self);
     hw_health_free(a->health);

@@ -11,6 +11,12 @@
 
 struct hw_selfmetrics;
 
+/* A collector instance's runs, for the status document (kept across a reload). */
+struct hw_inst_runs {
+    uint64_t collections, errors;
+    int64_t last_dur_ns, last_run_ms;
+};
+
 struct hw_inst {
     struct hw_inst_conf *ic; /* points into the agent's current config */
     void *state;
@@ -19,6 +25,7 @@ struct hw_inst {
     int ran;     /* collectors: has collected at least once */
     int failing; /* collectors: the latest collection failed (logged once per episode) */
     int started; /* exporters */
+    struct hw_inst_runs runs; /* collectors */
 };
 
 #define HW_PUBLISH_MIN_NS 5000000 /* at most one event-driven publish per 5 ms */
@@ -44,7 +51,17 @@ struct hw_agent {
     struct hw_watch *ckpt_now; /* one-shot: a checkpoint a plugin asked for */
     int ckpt_failing; /* the last checkpoint failed (logged once per episode) */
     json_t *ckpt_written; /* the document the state file holds: the same one is not rewritten */
+    /* the status document (GET /status) and what it says of the agent itself */
+    struct hw_status *status;
+    struct hw_watch *status_timer;
+    int64_t started_ms, loaded_ms, last_reload_ms;
+    uint64_t reloads_ok, reloads_failed;
+    int last_reload_ok; /* -1 none yet */
+    char last_reload_error[512];
 };
+
+/* Builds the status document of the running agent into a->status (agent/status_doc.c). */
+void hw_agent_status_build(struct hw_agent *a);
 
 /* Loads the config and creates every collector; in HW_MODE_RUN also the exporters, and it
  * restores checkpoints. Errors are printed; returns NULL when the agent cannot start. */

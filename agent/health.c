@@ -237,3 +237,17 @@ int hw_health_eval(struct hw_health *h, const struct hw_snapshot *snap, char *wh
     pthread_mutex_unlock(&h->lock);
     return ok;
 }
+
+void hw_health_each(struct hw_health *h, const struct hw_snapshot *snap,
+                    void (*cb)(void *arg, const char *rule, int holds, const char *why),
+                    void *arg)
+{
+    char why[512];
+    pthread_mutex_lock(&h->lock);
+    for (size_t i = 0; i < h->n; i++) {
+        int ok = rule_eval(&h->rules[i], snap, why, sizeof(why));
+        why[strcspn(why, "\n")] = '\0';
+        cb(arg, h->rules[i].text, ok, ok ? "" : why);
+    }
+    pthread_mutex_unlock(&h->lock);
+}

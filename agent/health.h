@@ -37,5 +37,10 @@ int hw_health_set(struct hw_health *h, const struct hw_health_conf *c);
 /* 1 when every rule holds on snap; otherwise 0 and `why` names the first failing rule and what
  * it saw. No rules: 1. */
 int hw_health_eval(struct hw_health *h, const struct hw_snapshot *snap, char *why, size_t len);
+/* Every rule on snap, in order: cb(arg, text, holds, why) with the rule's text and, when it
+ * fails, what it saw (the status document lists them all). */
+void hw_health_each(struct hw_health *h, const struct hw_snapshot *snap,
+                    void (*cb)(void *arg, const char *rule, int holds, const char *why),
+                    void *arg);
 
 #endif

@@ -19,6 +19,7 @@
 struct hw_diag;
 struct hw_health;
 struct hw_loop;
+struct hw_status;
 
 /* Where the host's filesystems are seen from (a container points these at bind mounts). */
 struct hw_paths {
@@ -50,6 +51,7 @@ struct hw_ctx {
     void (*request_checkpoint)(void *core);
     void *core;
     struct hw_health *health; /* the agent's health rules (thread-safe), for /healthz */
+    struct hw_status *status; /* the agent's status document (thread-safe), for /status */
 };
 
 /* What `hostwatch test-filter` asks of a collector that has filters. */
@@ -129,6 +131,10 @@ struct hw_collector {
      * filter to t->out, their metrics into reg. The lines matched, or -1 (said on stderr). */
     long (*test_filters)(const void *const *confs, size_t n, const struct hw_filter_test *t,
                          struct hw_registry *reg);
+    /* Optional, for the status document (GET /status): what the instance is doing now, as a
+     * JSON object (new reference; NULL: nothing to add). Called on the loop thread, about once
+     * a second; bounded in size (HW_STATUS_MAX_FILES). */
+    json_t *(*status)(void *state);
     /* Optional, for `check --cost`: each metric the instance may grow with the most label sets
      * it may hold (a labelled log filter: max_series), through cb. */
     void (*series_bounds)(const void *conf, void (*cb)(void *arg, const char *metric,
@@ -182,6 +188,10 @@ struct hw_exporter {
                          const char **why);
     /* Optional, for `check --cost`: how this exporter's CloudWatch bill is estimated. */
     const struct hw_cost_ops *cost;
+    /* Optional, as for collectors; called on the loop thread while the exporter's own threads
+     * run (read their atomics or take their lock). A "state" member ("ok", "retrying",
+     * "failing", "dry_run") replaces the default "ok". */
+    json_t *(*status)(void *state);
 };
 
 /* The plugin table (agent/cli/plugins.c). */

@@ -1,6 +1,7 @@
 /* SIGHUP: build the complete new set beside the running one and swap only when every step
  * succeeded. Unchanged instances carry over with their state; families belong to instance
  * names, so a changed instance keeps its counters. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,6 +133,7 @@ static int reload_build(struct hw_agent *a, struct reload *r)
             in->state = old->state;
             in->started = old->started;
             in->ran = old->ran;
+            in->runs = old->runs;
             r->reused[i] = (size_t)(old - a->insts) + 1;
             r->taken[old - a->insts] = 1;
             continue;
@@ -228,7 +230,12 @@ int hw_agent_reload(struct hw_agent *a)
     hw_diag_init(&d, a->config_path);
     struct reload r = {0};
     r.cfg = hw_config_load(a->config_path, &d);
+    a->last_reload_ms = hw_now_wall_ms();
+    a->last_reload_ok = 0;
+    snprintf(a->last_reload_error, sizeof(a->last_reload_error), "%s",
+             d.n ? d.msgs[0] : "the new instances could not be created or started");
     if (!r.cfg) {
+        a->reloads_failed++;
         for (size_t i = 0; i < d.n; i++) {
             hw_error("config", d.msgs[i], "%s", "");
         }
@@ -247,6 +254,7 @@ int hw_agent_reload(struct hw_agent *a)
     if (!r.insts || !r.reused || !r.taken || reload_build(a, &r) != 0 ||
         reload_start(a, &r) != 0) {
         reload_abort(a, &r);
+        a->reloads_failed++;
         hw_error("agent", "reload rejected; the running configuration stays", "file=%s",
                  a->config_path);
         hw_selfmetrics_reloaded(a->self, 0);
@@ -258,6 +266,10 @@ int hw_agent_reload(struct hw_agent *a)
     }
     hw_log_set_level((enum hw_log_level)a->cfg->agent.log_level);
     hw_selfmetrics_reloaded(a->self, 1);
+    a->reloads_ok++;
+    a->last_reload_ok = 1;
+    a->loaded_ms = a->last_reload_ms;
+    a->last_reload_error[0] = '\0';
     hw_info("agent", "configuration reloaded", "file=%s", a->config_path);
     return 0;
 }

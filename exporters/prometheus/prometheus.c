@@ -18,6 +18,7 @@
 #include "health.h"
 #include "log.h"
 #include "prom_auth.h"
+#include "status.h"
 #include "prom_proto.h"
 #include "prom_text.h"
 #include "selfmetrics.h"
@@ -111,6 +112,7 @@ struct prom_state {
     const struct prom_conf *conf;
     struct hw_registry *reg;
     struct hw_health *health;
+    struct hw_status *status; /* the core's status document (GET /status, GET /) */
     struct MHD_Daemon *daemon;
     struct sockaddr_storage addr;
     unsigned view;
@@ -366,6 +368,26 @@ static enum MHD_Result serve_healthz(struct prom_state *st, struct MHD_Connectio
     return ret;
 }
 
+/* The status document the core keeps (GET /status), as it is now; 503 before the first one. */
+static enum MHD_Result serve_status(struct prom_state *st, struct MHD_Connection *c)
+{
+    size_t len = 0;
+    char *text = hw_status_get(st->status, &len);
+    if (!text) {
+        return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no status yet\n");
+    }
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 static const char landing_page[] =
     "<html><head><title>hostwatch</title></head><body><h1>hostwatch</h1>"
     "<p><a href=\"/metrics\">Metrics</a> &middot; <a href=\"/healthz\">Health</a></p>"
@@ -459,6 +481,9 @@ static enum MHD_Result prom_route(struct prom_state *st, struct MHD_Connection *
     if (strcmp(url, "/healthz") == 0) {
         return serve_healthz(st, c);
     }
+    if (strcmp(url, "/status") == 0) {
+        return serve_status(st, c);
+    }
     if (strcmp(url, "/") == 0) {
         struct MHD_Response *r = MHD_create_response_from_buffer(
             sizeof(landing_page) - 1, (void *)landing_page, MHD_RESPMEM_PERSISTENT);
@@ -532,6 +557,7 @@ static int prom_create(const void *conf, const struct hw_ctx *ctx, void **state)
     st->conf = conf;
     st->reg = ctx->reg;
     st->health = ctx->health;
+    st->status = ctx->status;
     st->view = st->conf->names == 1 ? HW_VIEW_CW : HW_VIEW_NODE;
     const char *why;
     if (pthread_mutex_init(&st->lock, NULL) != 0) {
