@@ -8,6 +8,9 @@
 #include "diag.h"
 #include "fsfo_parse.h"
 #include "log.h"
+#include "loop.h"
+#include "status.h"
+#include "collectors/tail/logtail.h"
 #include "collectors/tail/tailsrc.h"
 
 #define FSFO_MAX_DBS 32
@@ -69,6 +72,11 @@ struct fsfo_col {
     size_t ndbs;
     double last_change; /* Unix time, 0 = never */
     struct hw_family *fam[F_N];
+    /* the latest event read (status document; not checkpointed) */
+    enum fsfo_event last_ev;
+    char last_file[512], last_text[301];
+    uint64_t last_line;
+    int64_t last_ms;
 };
 
 static int fsfo_validate(const void *conf, const char *path, struct hw_diag *d)
@@ -145,6 +153,11 @@ static void fsfo_on_line(void *arg, const struct logtail_file_info *f, const cha
     if (name) {
         fsfo_know(c, name);
     }
+    c->last_ev = ev;
+    c->last_line = f->line_no;
+    c->last_ms = hw_now_wall_ms();
+    snprintf(c->last_file, sizeof(c->last_file), "%s", f->path);
+    snprintf(c->last_text, sizeof(c->last_text), "%.*s", (int)(len > 300 ? 300 : len), line);
     if (ev == FSFO_EV_FAILOVER || ev == FSFO_EV_SWITCHOVER || ev == FSFO_EV_PRIMARY_DETECTED) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -155,6 +168,39 @@ static void fsfo_on_line(void *arg, const struct logtail_file_info *f, const cha
                     f->path, (unsigned long long)f->line_no);
         }
     }
+}
+
+/* The status document: the role of every known database, the observer, the latest event. */
+static json_t *fsfo_status(void *state)
+{
+    struct fsfo_col *c = state;
+    json_t *dbs = json_array(), *ev = json_null();
+    for (size_t i = 0; dbs && i < c->ndbs; i++) {
+        const char *role = !c->st.has_primary                         ? "unknown"
+                           : fsfo_name_equal(c->dbs[i], c->st.primary) ? "primary"
+                                                                       : "standby";
+        json_array_append_new(dbs, json_pack("{s:s, s:s}", "name", c->dbs[i], "role", role));
+    }
+    if (c->last_ms > 0) {
+        char at[40];
+        hw_status_time(c->last_ms, at, sizeof(at));
+        ev = json_pack("{s:s, s:s, s:s, s:I, s:s}", "kind", fsfo_event_name(c->last_ev), "at", at,
+                       "file", c->last_file, "line", (json_int_t)c->last_line, "text",
+                       c->last_text);
+    }
+    json_t *files = logtail_status(c->src.lt, HW_STATUS_MAX_FILES);
+    json_t *j = json_pack("{s:s?, s:o, s:o, s:I, s:I, s:I, s:o}", "primary",
+                          c->st.has_primary ? c->st.primary : NULL, "observer_up",
+                          c->st.observer_up < 0 ? json_null() : json_boolean(c->st.observer_up),
+                          "databases", dbs ? dbs : json_array(), "failovers",
+                          (json_int_t)c->st.failovers, "switchovers",
+                          (json_int_t)c->st.switchovers, "reinstatements",
+                          (json_int_t)c->st.reinstatements, "last_event", ev ? ev : json_null());
+    if (j && files) {
+        json_object_update(j, files);
+    }
+    json_decref(files);
+    return j;
 }
 
 static void fsfo_destroy(void *state)
@@ -271,6 +317,7 @@ const struct hw_collector hw_collector_fsfo = {
     .conf_size = sizeof(struct fsfo_conf),
     .default_interval_ns = 1000000000,
     .event_driven = 1,
+    .status = fsfo_status,
     .validate = fsfo_validate,
     .create = fsfo_create,
     .collect = fsfo_collect,

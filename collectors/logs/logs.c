@@ -8,6 +8,9 @@
 #include "filters/binding.h"
 #include "filters/metricstate.h"
 #include "log.h"
+#include "loop.h"
+#include "status.h"
+#include "collectors/tail/logtail.h"
 #include "collectors/tail/tailsrc.h"
 
 static const char *const start_choices[] = {"end", "beginning", NULL};
@@ -78,6 +81,8 @@ struct logs_state {
     const struct logs_conf *conf;
     struct hw_family *src_fam[SM_NSOURCE];
     struct hw_family *flt_fam[SM_NFILTER];
+    uint64_t rate_lines; /* lines at the previous status document, for lines_per_s */
+    int64_t rate_ns;
 };
 
 static int logs_validate(const void *conf, const char *path, struct hw_diag *d)
@@ -275,6 +280,51 @@ static int logs_restore(void *state, const json_t *saved, const char **why)
     return 0;
 }
 
+/* Each filter's counters and how many of its max_series label sets are in use. */
+static json_t *filters_status(const struct logs_state *st)
+{
+    json_t *a = json_array();
+    const struct binding_conf *f = st->conf->filters.items;
+    for (size_t i = 0; a && i < st->nbindings; i++) {
+        const struct binding_stats *bs = binding_stats(st->bindings[i]);
+        const struct hw_family *fam = binding_family(st->bindings[i]);
+        json_array_append_new(
+            a, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "name",
+                         binding_name(st->bindings[i]), "metric", binding_metric(st->bindings[i]),
+                         "matches", (json_int_t)bs->matches, "bad_values",
+                         (json_int_t)bs->bad_values, "limit_errors", (json_int_t)bs->limit_errors,
+                         "dropped", (json_int_t)bs->dropped, "series",
+                         (json_int_t)(fam ? hw_family_nseries(fam) : 0), "max_series",
+                         (json_int_t)f[i].max_series));
+    }
+    return a ? a : json_array();
+}
+
+/* The status document: the source's counters and line rate, its files and its filters. */
+static json_t *logs_status(void *state)
+{
+    struct logs_state *st = state;
+    const struct logtail_stats *ts = logtail_stats(st->src.lt);
+    const int64_t now = hw_now_mono_ns();
+    const double rate = st->rate_ns && now > st->rate_ns
+                            ? (double)(ts->lines - st->rate_lines) * 1e9 / (double)(now - st->rate_ns)
+                            : 0.0;
+    st->rate_lines = ts->lines;
+    st->rate_ns = now;
+    json_t *j = logtail_status(st->src.lt, HW_STATUS_MAX_FILES);
+    json_t *counts = json_pack("{s:I, s:I, s:I, s:I, s:I, s:f, s:o}", "lines",
+                               (json_int_t)ts->lines, "bytes", (json_int_t)ts->bytes,
+                               "lines_too_long", (json_int_t)ts->lines_too_long, "rotations",
+                               (json_int_t)ts->rotations, "read_errors",
+                               (json_int_t)ts->read_errors, "lines_per_s", rate, "filters",
+                               filters_status(st));
+    if (j && counts) {
+        json_object_update(counts, j);
+    }
+    json_decref(j);
+    return counts;
+}
+
 /* `check --cost`: a labelled filter may reach max_series label sets. */
 static void logs_series_bounds(const void *conf, void (*cb)(void *arg, const char *metric,
                                                             size_t most),
@@ -305,4 +355,5 @@ const struct hw_collector hw_collector_logs = {
     .destroy = logs_destroy,
     .test_filters = logs_test_filters,
     .series_bounds = logs_series_bounds,
+    .status = logs_status,
 };

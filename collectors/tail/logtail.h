@@ -110,5 +110,8 @@ json_t *logtail_checkpoint(const struct logtail *lt);
 int logtail_restore(struct logtail *lt, const json_t *in, const char **why);
 
 const struct logtail_stats *logtail_stats(const struct logtail *lt);
+/* Each file's path, state, (dev, inode), position, size, bytes behind and when it last grew,
+ * at most max_files of them (and how many there are), for the status document. */
+json_t *logtail_status(const struct logtail *lt, size_t max_files);
 
 #endif

@@ -509,4 +509,5 @@ const struct hw_exporter hw_exporter_cloudwatch = {
     .print_formats = cw_print_formats,
     .print = cw_print,
     .cost = &cw_cost_ops,
+    .status = cw_send_status,
 };

@@ -95,6 +95,7 @@ int cw_send_open(struct cw_exporter *st)
     }
     st->spool = push_spool_open(st->conf->spool.dir, st->state_dir, "cloudwatch",
                                 st->conf->spool.max_size, "cloudwatch");
+    push_note_ready(&st->pt, &st->last, st->url, st->dry_run);
     return 0;
 }
 
@@ -156,16 +157,10 @@ static void cw_auth_refused(struct cw_exporter *st, const struct hw_http_resp *r
 }
 
 /* What an answer (or its absence) means for the batch: sent, retried, kept or dropped. */
-static enum push_outcome cw_judge(struct cw_exporter *st, int rc, const struct hw_http_resp *r,
-                                const struct push_sigv4 *c, enum cw_proto proto)
+static enum push_outcome cw_verdict(struct cw_exporter *st, int rc, const struct hw_http_resp *r,
+                                    const struct push_sigv4 *c, const char *code, const char *msg)
 {
-    char code[64], msg[512], text[1400];
-    if (proto == CW_PROTO_JSON) {
-        cw_json_error_code(r->body.data, r->body.len, r->query_error, code, sizeof(code), msg,
-                           sizeof(msg));
-    } else {
-        hw_http_error_code(r, code, sizeof(code), msg, sizeof(msg));
-    }
+    char text[1400];
     if (rc != 0 && r->tls_error) {
         atomic_fetch_add(&st->stats.req_error, 1);
         snprintf(text, sizeof(text), "TLS connection to %.1000s failed; for an endpoint with a "
@@ -198,6 +193,25 @@ static enum push_outcome cw_judge(struct cw_exporter *st, int rc, const struct h
     log_once(st, code[0] ? code : "BadRequest", "request rejected; its datapoints are dropped",
              r->status, msg);
     return PUSH_REJECTED;
+}
+
+/* The verdict on an answer in protocol proto, noted for the status document. */
+static enum push_outcome cw_judge(struct cw_exporter *st, int rc, const struct hw_http_resp *r,
+                                  const struct push_sigv4 *c, enum cw_proto proto)
+{
+    char code[64], msg[512];
+    if (proto == CW_PROTO_JSON) {
+        cw_json_error_code(r->body.data, r->body.len, r->query_error, code, sizeof(code), msg,
+                           sizeof(msg));
+    } else {
+        hw_http_error_code(r, code, sizeof(code), msg, sizeof(msg));
+    }
+    enum push_outcome o = cw_verdict(st, rc, r, c, code, msg);
+    char status[24];
+    snprintf(status, sizeof(status), "HTTP %ld", r->status);
+    push_note(&st->pt, &st->last, o, code[0] ? code : rc != 0 ? "NetworkError" : status,
+              msg[0] ? msg : r->error);
+    return o;
 }
 
 /* One signed POST of a body in protocol proto; the outcome decides retry, spool or drop. */
@@ -255,8 +269,12 @@ static enum push_outcome cw_post_retrying(struct cw_exporter *st, const void *bo
     for (int attempt = 0; attempt <= st->conf->max_retries; attempt++) {
         o = cw_post(st, body, len, proto);
         /* full jitter: a random wait in [0, min(20 s, 200 ms x 2^attempt)], cut short by stop */
-        if (o != PUSH_RETRY || attempt == st->conf->max_retries ||
-            push_thread_sleep(&st->pt, push_jitter_ms(&st->rand_state, attempt, 200, 20000)) != 0) {
+        const int64_t wait = push_jitter_ms(&st->rand_state, attempt, 200, 20000);
+        if (o != PUSH_RETRY || attempt == st->conf->max_retries) {
+            break;
+        }
+        push_note_retry(&st->pt, &st->last, wait);
+        if (push_thread_sleep(&st->pt, wait) != 0) {
             break;
         }
     }
@@ -345,4 +363,10 @@ void cw_send_report(void *state, struct hw_registry *reg)
 {
     struct cw_exporter *st = state;
     push_report(reg, "cloudwatch", &st->stats, 1);
+}
+
+json_t *cw_send_status(void *state)
+{
+    struct cw_exporter *st = state;
+    return push_status(&st->pt, &st->last, &st->stats);
 }

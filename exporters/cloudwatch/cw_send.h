@@ -52,6 +52,7 @@ struct cw_exporter {
     unsigned rand_state;
     struct push_logged logged; /* error codes already logged (each logged once) */
     struct push_stats stats;
+    struct push_last last; /* under pt.lock: the latest outcome, for the status document */
 };
 
 int cw_send_open(struct cw_exporter *st);
@@ -61,5 +62,7 @@ void cw_send_datums(struct cw_exporter *st, const struct cw_datums *d);
 /* Sends spooled batches, oldest first, until one fails. */
 void cw_send_drain_spool(struct cw_exporter *st);
 void cw_send_report(void *state, struct hw_registry *reg);
+/* The exporter's status-document detail (loop thread). */
+json_t *cw_send_status(void *state);
 
 #endif

@@ -647,6 +647,18 @@ static void emf_report(void *state, struct hw_registry *reg)
     hw_selfmetrics_export(reg, "emf", rows, sizeof(rows) / sizeof(rows[0]));
 }
 
+/* The status document: where the documents go and how many went. */
+static json_t *emf_status(void *state)
+{
+    const struct emf_exporter *st = state;
+    return json_pack("{s:s, s:s, s:{s:I, s:I}, s:{s:I, s:I}}", "state",
+                     st->failing ? "failing" : "ok", "output", st->conf->output, "documents",
+                     "success", (json_int_t)atomic_load(&st->docs_ok), "error",
+                     (json_int_t)atomic_load(&st->docs_err), "datapoints", "sent",
+                     (json_int_t)atomic_load(&st->dp_sent), "dropped",
+                     (json_int_t)atomic_load(&st->dp_dropped));
+}
+
 const struct hw_exporter hw_exporter_emf = {
     .name = "emf",
     .help = "CloudWatch Embedded Metric Format lines on stdout or a file (ECS awslogs driver)",
@@ -660,4 +672,5 @@ const struct hw_exporter hw_exporter_emf = {
     .stop = emf_stop,
     .destroy = emf_destroy,
     .cost = &emf_cost_ops,
+    .status = emf_status,
 };

@@ -643,6 +643,18 @@ static void prom_report(void *state, struct hw_registry *reg)
     hw_selfmetrics_export(reg, "prometheus", rows, st->auth ? 4 : 3);
 }
 
+/* The status document: where it listens and what it served. */
+static json_t *prom_status(void *state)
+{
+    struct prom_state *st = state;
+    return json_pack("{s:s, s:b, s:b, s:{s:I, s:I, s:I, s:I}}", "listen", st->conf->listen, "tls",
+                     st->has_tls, "basic_auth", st->auth != NULL, "requests", "success",
+                     (json_int_t)atomic_load(&st->scrapes), "bad_request",
+                     (json_int_t)atomic_load(&st->bad_requests), "error",
+                     (json_int_t)atomic_load(&st->errors), "unauthorized",
+                     (json_int_t)atomic_load(&st->unauthorized));
+}
+
 static void prom_stop(void *state)
 {
     struct prom_state *st = state;
@@ -685,4 +697,5 @@ const struct hw_exporter hw_exporter_prometheus = {
     .print = prom_print,
     .health_listen = prom_health_listen,
     .hash_password = prom_auth_hash,
+    .status = prom_status,
 };

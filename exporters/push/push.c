@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include "log.h"
+#include "loop.h"
+#include "status.h"
 #include "selfmetrics.h"
 
 int push_thread_init(struct push_thread *t)
@@ -224,4 +226,68 @@ void push_report(struct hw_registry *reg, const char *name, struct push_stats *s
                                          {HW_EXPORT_SPOOL_BYTES, NULL, &s->spool_bytes},
                                          {HW_EXPORT_DATAPOINTS, "dry_run", &s->dp_dry_run}};
     hw_selfmetrics_export(reg, name, rows, sizeof(rows) / sizeof(rows[0]) - (dry_run ? 0 : 1));
+}
+
+void push_note(struct push_thread *t, struct push_last *l, enum push_outcome o, const char *cause,
+               const char *message)
+{
+    const int64_t now = hw_now_wall_ms();
+    pthread_mutex_lock(&t->lock);
+    if (o == PUSH_SENT) {
+        l->ok_ms = now;
+        l->retry_ms = 0;
+    } else {
+        l->err_ms = now;
+        snprintf(l->cause, sizeof(l->cause), "%s", cause && *cause ? cause : "error");
+        snprintf(l->message, sizeof(l->message), "%s", message ? message : "");
+    }
+    pthread_mutex_unlock(&t->lock);
+}
+
+void push_note_ready(struct push_thread *t, struct push_last *l, const char *endpoint,
+                     int dry_run)
+{
+    pthread_mutex_lock(&t->lock);
+    snprintf(l->endpoint, sizeof(l->endpoint), "%s", endpoint ? endpoint : "");
+    l->dry_run = dry_run;
+    pthread_mutex_unlock(&t->lock);
+}
+
+void push_note_retry(struct push_thread *t, struct push_last *l, int64_t delay_ms)
+{
+    const int64_t at = hw_now_wall_ms() + delay_ms;
+    pthread_mutex_lock(&t->lock);
+    l->retry_ms = at;
+    pthread_mutex_unlock(&t->lock);
+}
+
+static json_t *time_or_null(int64_t ms)
+{
+    char t[40];
+    hw_status_time(ms, t, sizeof(t));
+    return t[0] ? json_string(t) : json_null();
+}
+
+json_t *push_status(struct push_thread *t, const struct push_last *l, struct push_stats *s)
+{
+    pthread_mutex_lock(&t->lock);
+    const struct push_last c = *l;
+    pthread_mutex_unlock(&t->lock);
+    const int dry_run = c.dry_run;
+    const char *state = dry_run ? "dry_run" : c.err_ms > c.ok_ms ? "retrying" : "ok";
+    json_t *err = c.err_ms ? json_pack("{s:o, s:s, s:s}", "at", time_or_null(c.err_ms), "cause",
+                                       c.cause, "message", c.message)
+                           : json_null();
+    return json_pack(
+        "{s:s, s:s, s:b, s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I}, s:o, s:o, s:o, s:{s:I}}",
+        "state", state, "endpoint", c.endpoint, "dry_run", dry_run, "requests",
+        "success", (json_int_t)atomic_load(&s->req_ok), "error",
+        (json_int_t)atomic_load(&s->req_error), "throttled",
+        (json_int_t)atomic_load(&s->req_throttled), "rejected",
+        (json_int_t)atomic_load(&s->req_rejected), "datapoints", "sent",
+        (json_int_t)atomic_load(&s->dp_sent), "dropped", (json_int_t)atomic_load(&s->dp_dropped),
+        "spooled", (json_int_t)atomic_load(&s->dp_spooled), "dry_run",
+        (json_int_t)atomic_load(&s->dp_dry_run), "last_success_at", time_or_null(c.ok_ms),
+        "last_error", err ? err : json_null(), "next_retry_at", time_or_null(c.retry_ms), "spool",
+        "bytes", (json_int_t)atomic_load(&s->spool_bytes));
 }

@@ -4,6 +4,7 @@
 #ifndef HW_PUSH_H
 #define HW_PUSH_H
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -69,6 +70,27 @@ struct push_stats {
     atomic_ullong dp_sent, dp_dropped, dp_spooled, dp_dry_run;
     atomic_ullong agg_errors, spool_bytes;
 };
+
+/* The latest outcome of an exporter's requests, for the status document: written by its sender
+ * thread and read on the loop thread, both under the push_thread's lock. */
+struct push_last {
+    int64_t ok_ms, err_ms, retry_ms; /* wall clock; 0: never, or no retry pending */
+    char cause[64], message[200];
+    char endpoint[256]; /* where it sends, once the sender thread has set up */
+    int dry_run;
+};
+
+/* Records a request's outcome (cause and message: why it failed, "" or NULL when sent). */
+void push_note(struct push_thread *t, struct push_last *l, enum push_outcome o, const char *cause,
+               const char *message);
+/* Records where the sender thread sends, and whether it only logs (set-up done). */
+void push_note_ready(struct push_thread *t, struct push_last *l, const char *endpoint,
+                     int dry_run);
+/* Records that the next attempt is in delay_ms. */
+void push_note_retry(struct push_thread *t, struct push_last *l, int64_t delay_ms);
+/* The status-document detail every push exporter shares: endpoint, dry run, its counts, the
+ * latest success and error, the next retry, the spool, and a "state". New reference. */
+json_t *push_status(struct push_thread *t, const struct push_last *l, struct push_stats *s);
 
 /* The counts as the agent's own metrics (exporter=name); dry_run: the exporter has one. */
 void push_report(struct hw_registry *reg, const char *name, struct push_stats *s, int dry_run);

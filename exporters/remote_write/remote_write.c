@@ -428,6 +428,7 @@ const struct hw_exporter hw_exporter_remote_write = {
     .start = rw_start,
     .flush = rw_flush,
     .report = rw_send_report,
+    .status = rw_send_status,
     .stop = rw_stop,
     .destroy = rw_destroy,
 };

@@ -177,7 +177,8 @@ static enum push_outcome rw_authenticate(struct rw_exporter *st, const void *bod
 }
 
 /* The receiver's answer decides: 2xx delivered, 429/5xx/no answer retry, other 4xx drop. */
-static enum push_outcome classify(struct rw_exporter *st, int rc, const struct hw_http_resp *r)
+static enum push_outcome classify_answer(struct rw_exporter *st, int rc,
+                                         const struct hw_http_resp *r)
 {
     if (rc != 0) {
         atomic_fetch_add(&st->stats.req_error, 1);
@@ -202,6 +203,21 @@ static enum push_outcome classify(struct rw_exporter *st, int rc, const struct h
     log_once(st, cause, "request rejected by the receiver; its samples are dropped", r->status,
              r->body.data);
     return PUSH_REJECTED;
+}
+
+/* The verdict, noted for the status document (the cause an HTTP status or NetworkError). */
+static enum push_outcome classify(struct rw_exporter *st, int rc, const struct hw_http_resp *r)
+{
+    enum push_outcome o = classify_answer(st, rc, r);
+    char cause[24], msg[200];
+    if (rc != 0) {
+        snprintf(cause, sizeof(cause), "NetworkError");
+    } else {
+        snprintf(cause, sizeof(cause), "HTTP %ld", r->status);
+    }
+    snprintf(msg, sizeof(msg), "%.199s", rc != 0 ? r->error : r->body.data ? r->body.data : "");
+    push_note(&st->pt, &st->last, o, cause, msg);
+    return o;
 }
 
 /* One POST; *retry_after_ms is set from a Retry-After header (0 without one). */
@@ -251,6 +267,7 @@ static enum push_outcome rw_post_retrying(struct rw_exporter *st, const void *bo
             break;
         }
         int64_t ms = after ? after : push_jitter_ms(&st->rand_state, attempt, 500, 30000);
+        push_note_retry(&st->pt, &st->last, ms);
         if (push_thread_sleep(&st->pt, ms) != 0) {
             break;
         }
@@ -377,6 +394,7 @@ int rw_send_open(struct rw_exporter *st)
         return -1;
     }
     hw_info(component, "ready", "url=%s", st->conf->url);
+    push_note_ready(&st->pt, &st->last, st->conf->url, 0);
     st->spool = push_spool_open(st->conf->spool.dir, st->state_dir, "remote_write",
                                 st->conf->spool.max_size, component);
     return 0;
@@ -397,4 +415,10 @@ void rw_send_report(void *state, struct hw_registry *reg)
 {
     struct rw_exporter *st = state;
     push_report(reg, "remote_write", &st->stats, 0);
+}
+
+json_t *rw_send_status(void *state)
+{
+    struct rw_exporter *st = state;
+    return push_status(&st->pt, &st->last, &st->stats);
 }

@@ -50,6 +50,7 @@ struct rw_exporter {
     unsigned rand_state;
     struct push_logged logged;
     struct push_stats stats;
+    struct push_last last; /* under pt.lock: the latest outcome, for the status document */
 };
 
 int rw_send_open(struct rw_exporter *st);
@@ -59,6 +60,8 @@ void rw_send_bodies(struct rw_exporter *st, const struct rw_bodies *b);
 /* Sends spooled bodies, oldest first, until one fails. */
 void rw_send_drain_spool(struct rw_exporter *st);
 void rw_send_report(void *state, struct hw_registry *reg);
+/* The exporter's status-document detail (loop thread). */
+json_t *rw_send_status(void *state);
 
 /* Base64 (RFC 4648, padded) of len bytes into out (4 * ceil(len / 3) + 1 bytes). */
 void rw_base64(const void *in, size_t len, char *out);

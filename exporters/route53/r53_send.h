@@ -28,6 +28,13 @@ struct r53_rec {
     atomic_ullong changes[R53_N];
     atomic_llong insync_ms; /* the latest change's time to INSYNC; -1 none yet */
     char last_code[64];     /* sender thread: the latest request's error code, "" none */
+    /* under pt.lock, copied by the sender after each action: what the status document shows */
+    struct r53_view {
+        int known, present;
+        char current[R53_VALUE_MAX];
+        int64_t last_change_ms; /* wall clock */
+        char last_error[64];
+    } view;
     int would_logged;       /* sender thread: the desired index "would UPSERT" was logged for */
 };
 

@@ -13,6 +13,7 @@
 #include "r53_send.h"
 #include "r53_xml.h"
 #include "selfmetrics.h"
+#include "status.h"
 
 static const char *const type_choices[] = {"A", "AAAA", "CNAME", NULL};
 
@@ -332,6 +333,20 @@ static void r53_act(struct r53_exporter *st, struct r53_rec *r, enum r53_action 
     }
 }
 
+/* What the status document shows of r, copied under the lock the loop thread reads it with. */
+static void r53_publish_view(struct r53_exporter *st, struct r53_rec *r)
+{
+    pthread_mutex_lock(&st->pt.lock);
+    r->view.known = r->st.current_known;
+    r->view.present = r->st.current_present;
+    snprintf(r->view.current, sizeof(r->view.current), "%s", r->st.current);
+    if (r->st.last_change_ms != INT64_MIN) {
+        r->view.last_change_ms = hw_now_wall_ms() - (now_ms() - r->st.last_change_ms);
+    }
+    snprintf(r->view.last_error, sizeof(r->view.last_error), "%s", r->last_code);
+    pthread_mutex_unlock(&st->pt.lock);
+}
+
 /* One pass over the records: every action due now; returns when to look again. */
 static int64_t r53_pass(struct r53_exporter *st)
 {
@@ -351,6 +366,7 @@ static int64_t r53_pass(struct r53_exporter *st)
                 break;
             }
             r53_act(st, r, act);
+            r53_publish_view(st, r);
         }
         if (act != R53_ACT_NONE) {
             due = now_ms(); /* more is due: look again at once */
@@ -520,6 +536,38 @@ static int r53_print(const void *conf, const struct hw_snapshot *snap, const cha
     return rc;
 }
 
+static json_t *record_status(struct r53_rec *r)
+{
+    char at[40];
+    const int d = r->loop_desired;
+    hw_status_time(r->view.last_change_ms, at, sizeof(at));
+    const long long ms = atomic_load(&r->insync_ms);
+    return json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:o, s:s?}", "name", r->rec.name, "type",
+                     type_choices[r->rec.type], "desired", d >= 0 ? r->rec.values[d].canon : NULL,
+                     "current", r->view.known ? (r->view.present ? r->view.current : "(none)")
+                                              : NULL,
+                     "last_change_at", at[0] ? at : NULL, "insync_s",
+                     ms >= 0 ? json_real((double)ms / 1000.0) : json_null(), "last_error",
+                     r->view.last_error[0] ? r->view.last_error : NULL);
+}
+
+/* The status document: each record's desired and current value, its latest change. */
+static json_t *r53_status(void *state)
+{
+    struct r53_exporter *st = state;
+    json_t *recs = json_array();
+    int failing = 0;
+    pthread_mutex_lock(&st->pt.lock);
+    for (size_t i = 0; recs && i < st->nrecs; i++) {
+        json_array_append_new(recs, record_status(&st->recs[i]));
+        failing |= st->recs[i].view.last_error[0] != '\0';
+    }
+    pthread_mutex_unlock(&st->pt.lock);
+    return json_pack("{s:s, s:s, s:b, s:o}", "state",
+                     st->conf->dry_run ? "dry_run" : failing ? "retrying" : "ok", "zone", st->zone,
+                     "dry_run", st->conf->dry_run, "records", recs ? recs : json_array());
+}
+
 static const char *const r53_print_formats[] = {"route53", NULL};
 
 const struct hw_exporter hw_exporter_route53 = {
@@ -537,4 +585,5 @@ const struct hw_exporter hw_exporter_route53 = {
     .destroy = r53_destroy,
     .print_formats = r53_print_formats,
     .print = r53_print,
+    .status = r53_status,
 };
