@@ -60,6 +60,16 @@ static const struct hw_family_desc source_descs[SM_NSOURCE] = {
      HW_COUNTER, HW_VIEW_NODE, 0, NULL, 0},
 };
 
+/* Gauges of the source's lag, set at each collection (an fstat per open file). */
+enum { LAG_BEHIND, LAG_GREW, LAG_N };
+static const struct hw_family_desc lag_descs[LAG_N] = {
+    {"hostwatch_log_bytes_behind", "Bytes written to a source's files and not read yet.",
+     "Bytes", HW_GAUGE, HW_VIEW_NODE, 0, NULL, 0},
+    {"hostwatch_log_last_growth_timestamp_seconds",
+     "When a file of the source last grew (Unix time); absent before any did.", "Seconds",
+     HW_GAUGE, HW_VIEW_NODE, 0, NULL, 0},
+};
+
 static const struct hw_family_desc filter_descs[SM_NFILTER] = {
     {"hostwatch_filter_matches_total", "Lines a filter matched.", "Count", HW_COUNTER,
      HW_VIEW_NODE, 0, NULL, 0},
@@ -81,6 +91,7 @@ struct logs_state {
     const struct logs_conf *conf;
     struct hw_family *src_fam[SM_NSOURCE];
     struct hw_family *flt_fam[SM_NFILTER];
+    struct hw_family *lag_fam[LAG_N];
     uint64_t rate_lines; /* lines at the previous status document, for lines_per_s */
     int64_t rate_ns;
 };
@@ -213,6 +224,9 @@ static int logs_create(const void *conf, const struct hw_ctx *ctx, void **state)
     for (size_t i = 0; i < SM_NFILTER; i++) {
         st->flt_fam[i] = hw_registry_family(st->reg, &filter_descs[i], NULL);
     }
+    for (size_t i = 0; i < LAG_N; i++) {
+        st->lag_fam[i] = hw_registry_family(st->reg, &lag_descs[i], NULL);
+    }
     if (logs_make_bindings(st, c) != 0 ||
         tailsrc_open(&st->src, &lo, ctx, logs_on_line, logs_report, st) != 0) {
         logs_destroy(st);
@@ -227,6 +241,16 @@ static int logs_collect(void *state)
     struct logs_state *st = state;
     int rc = tailsrc_collect(&st->src);
     logs_report(st);
+    uint64_t behind;
+    int64_t grew_ms;
+    logtail_lag(st->src.lt, &behind, &grew_ms);
+    const struct hw_label sl[] = {{"source", st->owner}};
+    if (st->lag_fam[LAG_BEHIND]) {
+        hw_family_set(st->lag_fam[LAG_BEHIND], sl, 1, (double)behind);
+    }
+    if (st->lag_fam[LAG_GREW] && grew_ms > 0) {
+        hw_family_set(st->lag_fam[LAG_GREW], sl, 1, (double)grew_ms / 1000.0);
+    }
     return rc;
 }
 

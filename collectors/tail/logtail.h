@@ -113,5 +113,8 @@ const struct logtail_stats *logtail_stats(const struct logtail *lt);
 /* Each file's path, state, (dev, inode), position, size, bytes behind and when it last grew,
  * at most max_files of them (and how many there are), for the status document. */
 json_t *logtail_status(const struct logtail *lt, size_t max_files);
+/* Bytes written to the open files and not read yet, and when a file last grew (wall-clock ms,
+ * 0 before any did): a source falling behind, or gone quiet. */
+void logtail_lag(const struct logtail *lt, uint64_t *behind, int64_t *grew_ms);
 
 #endif

@@ -60,3 +60,18 @@ json_t *logtail_status(const struct logtail *lt, size_t max_files)
                      (json_int_t)shown, "files_truncated", shown < lt->nfiles, "files",
                      files ? files : json_array());
 }
+
+void logtail_lag(const struct logtail *lt, uint64_t *behind, int64_t *grew_ms)
+{
+    struct stat sb;
+    int64_t last_ns = 0;
+    *behind = 0;
+    for (size_t i = 0; i < lt->nfiles; i++) {
+        const struct logtail_file *f = lt->files[i];
+        if (f->fd >= 0 && fstat(f->fd, &sb) == 0 && (uint64_t)sb.st_size > f->off) {
+            *behind += (uint64_t)sb.st_size - f->off;
+        }
+        last_ns = f->grow_ns > last_ns ? f->grow_ns : last_ns;
+    }
+    *grew_ms = last_ns > 0 ? hw_now_wall_ms() - (hw_now_mono_ns() - last_ns) / 1000000 : 0;
+}
