@@ -38,6 +38,7 @@ struct prom_conf {
     char *listen;
     int names; /* 0 node_exporter, 1 cloudwatch */
     int64_t connection_limit;
+    int64_t per_ip_connection_limit;
     int64_t threads;
     int64_t timeout_ns;
     uint64_t max_request_size;
@@ -85,6 +86,9 @@ static const struct hw_opt prom_opts[] = {
     {.key = "connection_limit", .type = HW_OPT_INT, .def = "64",
      .offset = offsetof(struct prom_conf, connection_limit), .min = 1, .max = 4096,
      .help = "concurrent connections"},
+    {.key = "per_ip_connection_limit", .type = HW_OPT_INT, .def = "16",
+     .offset = offsetof(struct prom_conf, per_ip_connection_limit), .min = 1, .max = 4096,
+     .help = "concurrent connections from one address, so one slow client cannot take them all"},
     {.key = "threads", .type = HW_OPT_INT, .def = "1",
      .offset = offsetof(struct prom_conf, threads), .min = 1, .max = 64,
      .help = "HTTP worker threads"},
@@ -396,6 +400,26 @@ static const char landing_page[] =
 static enum MHD_Result prom_route(struct prom_state *st, struct MHD_Connection *c,
                                   const char *url);
 
+static enum MHD_Result count_body_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                         const char *value)
+{
+    (void)kind;
+    (void)value;
+    if (strcasecmp(key, "Content-Length") == 0 || strcasecmp(key, "Transfer-Encoding") == 0) {
+        (*(int *)cls)++;
+    }
+    return MHD_YES;
+}
+
+/* How many Content-Length and Transfer-Encoding headers a request has: more than one is a
+ * smuggling shape (two parsers may disagree on where the request ends), refused. */
+static int body_headers(struct MHD_Connection *c)
+{
+    int n = 0;
+    (void)MHD_get_connection_values(c, MHD_HEADER_KIND, count_body_header, &n);
+    return n;
+}
+
 static enum MHD_Result prom_handle(void *cls, struct MHD_Connection *c, const char *url,
                                    const char *method, const char *version,
                                    const char *upload_data, size_t *upload_data_size,
@@ -414,7 +438,7 @@ static enum MHD_Result prom_handle(void *cls, struct MHD_Connection *c, const ch
         }
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding");
-        if (te || (cl && strcmp(cl, "0") != 0)) {
+        if (te || (cl && strcmp(cl, "0") != 0) || body_headers(c) > 1) {
             atomic_fetch_add(&st->bad_requests, 1);
             return reply_text(c, MHD_HTTP_BAD_REQUEST, "a GET request has no body\n");
         }
@@ -587,14 +611,15 @@ static int prom_start(void *state)
         flags |= MHD_USE_IPv6;
     }
     /* The logger goes first so that MHD's remarks on later options reach our log. */
-    struct MHD_OptionItem ops[10] = {
+    struct MHD_OptionItem ops[11] = {
         {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)prom_mhd_log, st},
         {MHD_OPTION_SOCK_ADDR, 0, &st->addr},
         {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)st->conf->connection_limit, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)(st->conf->timeout_ns / 1000000000), NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(st->conf->max_request_size * 2), NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)st->conf->per_ip_connection_limit, NULL},
     };
-    size_t n = 5;
+    size_t n = 6;
     if (st->conf->threads > 1) {
         ops[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
                                            (intptr_t)st->conf->threads, NULL};
