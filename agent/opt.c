@@ -692,3 +692,39 @@ void hw_opt_describe(const struct hw_opt *table, const char *prefix,
         emit(line, arg);
     }
 }
+
+/* Whether option o holds a value in conf (a secret counts only when it is there). */
+static int opt_is_set(const struct hw_opt *o, const void *cconf)
+{
+    void *conf = (void *)cconf; /* only read */
+    switch (o->type) {
+    case HW_OPT_STRING:
+    case HW_OPT_SCALAR: {
+        const char *v = *FIELD(conf, o, char *);
+        return v && *v;
+    }
+    case HW_OPT_STRMAP:
+        return FIELD(conf, o, struct hw_strmap)->n > 0;
+    case HW_OPT_STRLIST:
+        return FIELD(conf, o, struct hw_strlist)->n > 0;
+    default:
+        return 0;
+    }
+}
+
+int hw_opt_find_secret(const struct hw_opt *table, const void *conf, char *out, size_t len)
+{
+    for (const struct hw_opt *o = table; o && o->key; o++) {
+        if (o->secret && opt_is_set(o, conf)) {
+            snprintf(out, len, "%s", o->key);
+            return 1;
+        }
+        char sub[256];
+        if (o->type == HW_OPT_OBJECT &&
+            hw_opt_find_secret(o->sub, (const char *)conf + o->offset, sub, sizeof(sub))) {
+            snprintf(out, len, "%s.%s", o->key, sub);
+            return 1;
+        }
+    }
+    return 0;
+}

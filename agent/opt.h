@@ -63,6 +63,9 @@ struct hw_opt {
     const struct hw_opt *sub;   /* HW_OPT_OBJECT / HW_OPT_OBJLIST, key==NULL terminated */
     size_t elem_size;           /* HW_OPT_OBJLIST */
     const char *help;
+    /* 1: the value is a secret (a password, its hash, a token): never logged or printed, and
+     * `check` warns when the config file holding it is readable by every user */
+    int secret;
     /* HW_OPT_JSON: the JSON Schema (as JSON text) of what the plugin's validate() accepts;
      * NULL: any value. */
     const char *schema;
@@ -77,6 +80,9 @@ int hw_opt_parse(const struct hw_opt *table, void *conf, const json_t *obj, cons
 void hw_strlist_free(struct hw_strlist *l);
 /* Frees what hw_opt_parse allocated inside conf (not conf itself). */
 void hw_opt_free(const struct hw_opt *table, void *conf);
+/* The key (path below the table, e.g. "basic_auth.users") of the first secret option set in
+ * conf, written to out; 1 found, 0 none. */
+int hw_opt_find_secret(const struct hw_opt *table, const void *conf, char *out, size_t len);
 
 /* Parsers shared with other modules; 0 on success, -1 with *why set to a static message. */
 int hw_parse_duration(const char *s, int64_t *ns, const char **why);

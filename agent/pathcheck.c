@@ -8,6 +8,7 @@
 #include <glob.h>
 #include <jansson.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -93,4 +94,24 @@ size_t hw_pathcheck_warn(const struct hw_config *cfg, FILE *out)
         }
     }
     return n;
+}
+
+int hw_pathcheck_secrets(const struct hw_config *cfg, FILE *out)
+{
+    struct stat sb;
+    if (stat(cfg->file, &sb) != 0 || !(sb.st_mode & S_IROTH)) {
+        return 0;
+    }
+    for (size_t i = 0; i < cfg->ncollectors + cfg->nexporters; i++) {
+        const struct hw_inst_conf *ic = &cfg->insts[i];
+        const struct hw_opt *table = ic->col ? ic->col->opts : ic->exp->opts;
+        char key[300];
+        if (ic->conf && hw_opt_find_secret(table, ic->conf, key, sizeof(key))) {
+            fprintf(out, "%s: %s.%s: warning: a secret in a file every user can read (mode %03o); "
+                         "chmod o-r %s (the packages install it root:hostwatch 0640)\n",
+                    cfg->file, ic->path, key, (unsigned)(sb.st_mode & 0777), cfg->file);
+            return 1;
+        }
+    }
+    return 0;
 }

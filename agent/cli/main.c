@@ -1,7 +1,10 @@
 /* hostwatch: command dispatch. Everything else lives in libhostwatch. */
+#include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include "agent.h"
@@ -12,6 +15,7 @@
 #include "healthcmd.h"
 #include "cost.h"
 #include "import.h"
+#include "log.h"
 #include "once.h"
 #include "pathcheck.h"
 #include "schema.h"
@@ -34,6 +38,7 @@ static int cmd_check(const char *file)
                cfg->nexporters);
         (void)fflush(stdout);
         (void)hw_pathcheck_warn(cfg, stderr); /* warnings: the agent can still start */
+        (void)hw_pathcheck_secrets(cfg, stderr);
     }
     hw_config_free(cfg);
     hw_diag_free(&d);
@@ -89,9 +94,20 @@ static void raise_fd_limit(void)
     }
 }
 
+/* The agent holds AWS keys, session tokens and a password file's contents: no core dump and
+ * no ptrace by another process of the same user may read them (root still can). */
+static void keep_secrets_private(void)
+{
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+        hw_warn("agent", "cannot mark the process non-dumpable", "error=\"%s\"",
+                strerror(errno));
+    }
+}
+
 static int cmd_run(const char *file)
 {
     raise_fd_limit();
+    keep_secrets_private();
     struct hw_agent *a = hw_agent_new(file, HW_MODE_RUN);
     if (!a) {
         return 1;

@@ -67,7 +67,8 @@ static const struct hw_opt tls_opts[] = {
 static const struct hw_opt auth_opts[] = {
     {.key = "users", .type = HW_OPT_STRMAP,
      .offset = offsetof(struct prom_auth_conf, users),
-     .help = "user name to crypt(3) hash (bcrypt or SHA-crypt; see hostwatch hash-password)"},
+     .help = "user name to crypt(3) hash (bcrypt or SHA-crypt; see hostwatch hash-password)",
+     .secret = 1},
     {.key = "open_paths", .type = HW_OPT_STRLIST,
      .offset = offsetof(struct prom_auth_conf, open_paths),
      .help = "paths served without credentials, e.g. [\"/healthz\"] for Route 53 checks"},
