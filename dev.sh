@@ -201,9 +201,11 @@ run_fuzzers() {
         [fuzz_cw_query]="$TOP/tests/fuzz/seeds/cw_query"
         [fuzz_ecs]="$TOP/tests/fuzz/seeds/ecs $TOP/tests/fixtures/ecs"
         [fuzz_route53]="$TOP/tests/fuzz/seeds/route53"
+        [fuzz_creds]="$TOP/tests/fuzz/seeds/creds"
+        [fuzz_fsfo_blocks]="$TOP/tests/fuzz/seeds/fsfo_blocks $TOP/tests/fixtures/fsfo"
     )
     for f in fuzz_config fuzz_procfs fuzz_http fuzz_cwpattern fuzz_logline fuzz_state fuzz_fsfo \
-        fuzz_spool fuzz_sigv4 fuzz_cw_query fuzz_ecs fuzz_route53; do
+        fuzz_spool fuzz_sigv4 fuzz_cw_query fuzz_ecs fuzz_route53 fuzz_creds fuzz_fsfo_blocks; do
         local corpus="$TOP/build/fuzz/corpus/$f" dirs=()
         mkdir -p "$corpus"
         for d in ${seeds[$f]}; do

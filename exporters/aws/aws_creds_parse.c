@@ -56,7 +56,8 @@ int aws_creds_parse_json(const char *text, size_t len, struct aws_creds *out)
         (!json_object_get(doc, "Token") ||
          aws_copy_field(out->token, sizeof(out->token),
                     json_string_value(json_object_get(doc, "Token"))) == 0) &&
-        (!exp || aws_parse_iso8601(exp, &out->expires_ms) == 0)) {
+        (!exp || aws_parse_iso8601(exp, &out->expires_ms) == 0) && out->access_key[0] &&
+        out->secret_key[0]) { /* an empty key is no key: found by fuzz_creds */
         rc = 0;
         const char *role = json_string_value(json_object_get(doc, "RoleArn"));
         if (role) { /* ECS and EKS say which role these belong to */
@@ -93,7 +94,8 @@ int aws_creds_parse_sts(const char *text, size_t len, struct aws_creds *out)
         xml_value(text, "SecretAccessKey", out->secret_key, sizeof(out->secret_key)) != 0 ||
         xml_value(text, "SessionToken", out->token, sizeof(out->token)) != 0 ||
         xml_value(text, "Expiration", exp, sizeof(exp)) != 0 ||
-        aws_parse_iso8601(exp, &out->expires_ms) != 0) {
+        aws_parse_iso8601(exp, &out->expires_ms) != 0 || !out->access_key[0] ||
+        !out->secret_key[0]) {
         return -1;
     }
     return 0;

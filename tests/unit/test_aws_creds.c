@@ -19,7 +19,10 @@ static void test_json(void **state)
     assert_string_equal(c.token, "tok");
     assert_int_equal(c.expires_ms, 1795312800000LL);
     const char *bad[] = {"", "{}", "[1]", "{\"AccessKeyId\":1,\"SecretAccessKey\":\"x\"}",
-                         "{\"AccessKeyId\":\"a\",\"SecretAccessKey\":\"b\",\"Expiration\":\"soon\"}"};
+                         "{\"AccessKeyId\":\"a\",\"SecretAccessKey\":\"b\",\"Expiration\":\"soon\"}",
+                         /* empty keys are no keys (found by fuzz_creds) */
+                         "{\"AccessKeyId\":\"a\",\"SecretAccessKey\":\"\"}",
+                         "{\"AccessKeyId\":\"\",\"SecretAccessKey\":\"b\"}"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_int_equal(aws_creds_parse_json(bad[i], strlen(bad[i]), &c), -1);
     }
@@ -39,6 +42,10 @@ static void test_sts(void **state)
     assert_string_equal(c.token, "st");
     assert_int_equal(c.expires_ms, 1795312800000LL);
     assert_int_equal(aws_creds_parse_sts("<Error>denied</Error>", 21, &c), -1);
+    const char *empty = "<Credentials><AccessKeyId>ASIAW</AccessKeyId><SecretAccessKey>"
+                        "</SecretAccessKey><SessionToken>st</SessionToken><Expiration>"
+                        "2026-11-22T02:00:00Z</Expiration></Credentials>";
+    assert_int_equal(aws_creds_parse_sts(empty, strlen(empty), &c), -1);
 }
 
 static void test_profiles(void **state)
