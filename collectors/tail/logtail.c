@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -247,12 +248,27 @@ static void logtail_compact(struct logtail *lt)
     lt->stats.files_open = open;
 }
 
+/* Whether fd is among the last LOGTAIL_FD_RESERVE descriptors the limit allows: those stay
+ * for the rest of the agent (a /proc read, a socket, the state file), so many globbed logs
+ * cannot starve the other collectors and exporters. Descriptors are allocated lowest first,
+ * so the number of the newest one is about how many are open. */
+static int fd_in_reserve(int fd)
+{
+    struct rlimit rl;
+    return getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+           (rlim_t)fd + LOGTAIL_FD_RESERVE >= rl.rlim_cur;
+}
+
 int logtail_open_at(int dirfd, const char *name, dev_t dev, ino_t ino, struct stat *st)
 {
     /* O_NONBLOCK: a FIFO swapped in after the stat must not block the loop */
     const int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         return -errno;
+    }
+    if (fd_in_reserve(fd)) {
+        (void)close(fd);
+        return -EMFILE;
     }
     if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode) || st->st_dev != dev || st->st_ino != ino) {
         (void)close(fd);

@@ -13,6 +13,8 @@
 
 /* Bytes hashed for a file's fingerprint once the file is that long. */
 #define LOGTAIL_FP_MAX 1024
+/* Descriptors a tailer leaves free under RLIMIT_NOFILE for the rest of the agent. */
+#define LOGTAIL_FD_RESERVE 32
 /* Entries in the table (files tracked, draining, unreadable, or ignored directories). */
 #define LOGTAIL_MAX_FILES 1024
 /* FNV-1a 64-bit offset basis: the fingerprint of zero bytes. */

@@ -287,11 +287,8 @@ static void cw_spool_or_drop(struct cw_exporter *st, const struct cw_body *b, en
      * was encoded, and the datapoint count, so a batch sent later from the spool is counted. */
     const uint32_t kind = (proto == CW_PROTO_JSON ? CW_SPOOL_KIND_JSON : CW_SPOOL_KIND) |
                           (uint32_t)(b->ndatums << 8);
-    if (st->spool && spool_push(st->spool, b->gz.data, b->gz.len, b->oldest_ms, kind) == 0) {
-        atomic_fetch_add(&st->stats.dp_spooled, b->ndatums);
-    } else {
-        atomic_fetch_add(&st->stats.dp_dropped, b->ndatums);
-    }
+    push_spool_keep(st->spool, b->gz.data, b->gz.len, b->oldest_ms, kind, &st->stats,
+                    &st->logged, "cloudwatch");
 }
 
 void cw_send_datums(struct cw_exporter *st, const struct cw_datums *d)

@@ -291,3 +291,26 @@ json_t *push_status(struct push_thread *t, const struct push_last *l, struct pus
         "last_error", err ? err : json_null(), "next_retry_at", time_or_null(c.retry_ms), "spool",
         "bytes", (json_int_t)atomic_load(&s->spool_bytes));
 }
+
+void push_spool_keep(struct spool *sp, const void *data, size_t len, int64_t oldest_ms,
+                     uint32_t kind, struct push_stats *stats, struct push_logged *logged,
+                     const char *component)
+{
+    const uint64_t samples = kind >> 8;
+    const uint64_t made = sp ? spool_stats(sp)->recreated : 0;
+    const int rc = sp ? spool_push(sp, data, len, oldest_ms, kind) : -ENOENT;
+    if (sp && spool_stats(sp)->recreated != made) {
+        hw_warn(component, "the spool directory was removed while running: made again; the "
+                           "batches it held are lost", "lost=%llu",
+                (unsigned long long)spool_stats(sp)->lost_entries);
+    }
+    if (rc == 0) {
+        atomic_fetch_add(&stats->dp_spooled, samples);
+        return;
+    }
+    atomic_fetch_add(&stats->dp_dropped, samples);
+    if (sp && push_first_time(logged, "SpoolWrite")) {
+        hw_error(component, "cannot keep a batch in the spool; its datapoints are dropped "
+                            "(logged once)", "error=\"%s\"", strerror(-rc));
+    }
+}

@@ -46,6 +46,16 @@ int push_thread_sleep(struct push_thread *t, int64_t ms);
 struct spool *push_spool_open(const char *dir, const char *state_dir, const char *name,
                               uint64_t max_size, const char *component);
 
+struct push_logged;
+struct push_stats;
+
+/* spool_push of one batch, counting its datapoints (the kind's bits above the low byte) as
+ * spooled or dropped; says once when the spool cannot keep batches, and when its directory was
+ * removed and made again (what it held lost). */
+void push_spool_keep(struct spool *sp, const void *data, size_t len, int64_t oldest_ms,
+                     uint32_t kind, struct push_stats *stats, struct push_logged *logged,
+                     const char *component);
+
 /* Causes already logged, so a lasting problem is one line rather than one per request. */
 struct push_logged {
     char cause[8][64];

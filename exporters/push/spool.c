@@ -46,6 +46,7 @@ struct spool_item {
 
 struct spool {
     int dirfd;
+    char *path; /* to create the directory again when it is removed under a running agent */
     uint64_t max_bytes;
     uint64_t next_seq;
     uint64_t reserved; /* next-seq on disk: numbers below it may have been used */
@@ -594,9 +595,10 @@ struct spool *spool_open(const char *dir, uint64_t max_bytes, char *err, size_t 
         goto fail;
     }
     sp->dirfd = -1;
+    sp->path = strdup(dir);
     sp->max_bytes = max_bytes;
     sp->next_seq = 1;
-    rc = spool_open_dir(sp, dir, &what);
+    rc = sp->path ? spool_open_dir(sp, dir, &what) : -ENOMEM;
     if (rc != 0) {
         goto fail;
     }
@@ -640,7 +642,23 @@ void spool_close(struct spool *sp)
         (void)close(sp->dirfd); /* a directory: nothing to flush; also releases the lock */
     }
     free(sp->items);
+    free(sp->path);
     free(sp);
+}
+
+/* The directory was removed while open (ENOENT inside it): what it held is gone, counted as
+ * lost; the directory is made again so later batches are kept again. 0 or -errno. */
+static int spool_recreate(struct spool *sp)
+{
+    const char *what;
+    (void)close(sp->dirfd);
+    sp->dirfd = -1;
+    sp->st.lost_entries += sp->count;
+    sp->st.entries = sp->st.bytes = 0;
+    sp->head = sp->count = 0;
+    sp->reserved = 0; /* next-seq is written again, above every number used */
+    int rc = spool_open_dir(sp, sp->path, &what);
+    return rc == 0 ? spool_seq_reserve(sp) : rc;
 }
 
 int spool_push(struct spool *sp, const void *data, size_t len, int64_t oldest_ts_ms, uint32_t kind)
@@ -681,6 +699,10 @@ int spool_push(struct spool *sp, const void *data, size_t len, int64_t oldest_ts
     spool_name(name, it.seq, SPOOL_EXT);
     sp->next_seq++; /* never reuse a number, even one whose write failed */
     rc = spool_write_file(sp, tmp, name, hdr, sizeof(hdr), data, len);
+    if (rc == -ENOENT && spool_recreate(sp) == 0) {
+        sp->st.recreated++;
+        rc = spool_write_file(sp, tmp, name, hdr, sizeof(hdr), data, len);
+    }
     if (rc != 0) {
         return rc;
     }

@@ -61,6 +61,7 @@ struct spool_stats {
     uint64_t corrupt_entries;                /* failed validation at open or at peek */
     uint64_t expired_entries;                /* deleted by spool_drop_older_than */
     uint64_t refused_entries;                /* pushes larger than max_bytes alone */
+    uint64_t lost_entries, recreated;        /* the directory removed under it, made again */
 };
 
 /* One entry from spool_peek. data is a heap buffer the entry owns, len bytes followed by a NUL

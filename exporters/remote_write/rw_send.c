@@ -278,11 +278,8 @@ static enum push_outcome rw_post_retrying(struct rw_exporter *st, const void *bo
 static void spool_or_drop(struct rw_exporter *st, const struct rw_body *b)
 {
     uint32_t kind = SPOOL_KIND_REMOTE_WRITE_SNAPPY | (uint32_t)(b->nsamples << 8);
-    if (st->spool && spool_push(st->spool, b->data, b->len, b->oldest_ms, kind) == 0) {
-        atomic_fetch_add(&st->stats.dp_spooled, b->nsamples);
-    } else {
-        atomic_fetch_add(&st->stats.dp_dropped, b->nsamples);
-    }
+    push_spool_keep(st->spool, b->data, b->len, b->oldest_ms, kind, &st->stats, &st->logged,
+                    component);
 }
 
 void rw_send_bodies(struct rw_exporter *st, const struct rw_bodies *b)
