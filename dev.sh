@@ -19,7 +19,8 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 BUILD_PKGS="build-essential autoconf automake libtool pkg-config libcurl4-openssl-dev libssl-dev
   libjansson-dev libpcre2-dev libprotobuf-c-dev protobuf-c-compiler libmicrohttpd-dev zlib1g-dev
   libsnappy-dev libcmocka-dev libcrypt-dev"
-TEST_PKGS="python3 python3-botocore python3-jsonschema prometheus logrotate valgrind cppcheck clang curl openssl"
+TEST_PKGS="python3 python3-botocore python3-jsonschema prometheus logrotate valgrind cppcheck clang curl openssl
+  chromium"
 # Packages: the .deb (native and cross to arm64, tried under qemu), the .rpm (Debian's rpmbuild),
 # the sidecar image and the systemd container (podman; base images made by debootstrap).
 PKG_PKGS="debhelper lintian fakeroot dpkg-dev rpm podman runc debootstrap qemu-user-static

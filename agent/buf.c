@@ -241,3 +241,20 @@ void *hw_grow(void *v, size_t *cap, size_t n, size_t elem, size_t first)
     }
     return p;
 }
+
+void hw_base64(const void *in, size_t len, char *out)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *p = in;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned v = (unsigned)p[i] << 16;
+        v |= i + 1 < len ? (unsigned)p[i + 1] << 8 : 0;
+        v |= i + 2 < len ? p[i + 2] : 0;
+        out[o++] = tab[(v >> 18) & 63];
+        out[o++] = tab[(v >> 12) & 63];
+        out[o++] = i + 1 < len ? tab[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < len ? tab[v & 63] : '=';
+    }
+    out[o] = '\0';
+}

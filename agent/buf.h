@@ -43,4 +43,7 @@ int hw_buf_read_file(struct hw_buf *b, const char *path, size_t max);
  * array and *cap are then as they were). */
 void *hw_grow(void *v, size_t *cap, size_t n, size_t elem, size_t first);
 
+/* Standard base64 (RFC 4648, padded) of len bytes into out (4 * ceil(len / 3) + 1 bytes). */
+void hw_base64(const void *in, size_t len, char *out);
+
 #endif

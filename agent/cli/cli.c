@@ -13,6 +13,7 @@ void hw_cli_usage(FILE *f)
     fputs("usage:\n"
           "  hostwatch [run] [-c FILE]         run the agent in the foreground\n"
           "  hostwatch check -c FILE           validate a config; print every error\n"
+          "  hostwatch status [-c FILE] [--watch [SECONDS]] [--json] [--ca FILE]\n"
           "  hostwatch once -c FILE [--format prometheus|openmetrics|json|cloudwatch|route53]\n"
           "                                    one collection, printed\n"
           "  hostwatch test-filter -c FILE [--filter NAME] LOGFILE...\n"
@@ -73,6 +74,7 @@ static int parse_command(const char *s, enum hw_cmd *cmd)
                 {"health", HW_CMD_HEALTH},
                 {"hash-password", HW_CMD_HASH_PASSWORD},
                 {"import", HW_CMD_IMPORT},
+                {"status", HW_CMD_STATUS},
                 {"--version", HW_CMD_VERSION},
                 {"version", HW_CMD_VERSION},
                 {"--help", HW_CMD_HELP},
@@ -189,6 +191,38 @@ static int parse_help_format(int argc, char **argv, int *i, struct hw_cli *out)
     return 1;
 }
 
+/* status's --json, --watch [SECONDS] (1..3600, default 2) and --ca FILE; 1 when argv[*i]
+ * was one of them (*i -1 after a usage error). */
+static int parse_status_opt(int argc, char **argv, int *i, struct hw_cli *out)
+{
+    const char *arg = argv[*i];
+    if (strcmp(arg, "--json") == 0) {
+        out->status_json = 1;
+    } else if (strcmp(arg, "--watch") == 0) {
+        out->status_watch = 2;
+        if (*i + 1 < argc && argv[*i + 1][0] != '-') {
+            char *end;
+            long v = strtol(argv[++*i], &end, 10);
+            if (*end || v < 1 || v > 3600) {
+                usage_error("--watch takes seconds, 1 to 3600, not '%s'", argv[*i]);
+                *i = -1;
+                return 1;
+            }
+            out->status_watch = (int)v;
+        }
+    } else if (strcmp(arg, "--ca") == 0) {
+        if (*i + 1 >= argc) {
+            usage_error("--ca needs a FILE%s", "");
+            *i = -1;
+            return 1;
+        }
+        out->status_ca = argv[++*i];
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
 int hw_cli_parse(int argc, char **argv, struct hw_cli *out)
 {
     memset(out, 0, sizeof(*out));
@@ -237,6 +271,10 @@ int hw_cli_parse(int argc, char **argv, struct hw_cli *out)
                 return -1;
             }
         } else if (out->cmd == HW_CMD_HELP_CONFIG && parse_help_format(argc, argv, &i, out) != 0) {
+            if (i < 0) {
+                return -1;
+            }
+        } else if (out->cmd == HW_CMD_STATUS && parse_status_opt(argc, argv, &i, out) != 0) {
             if (i < 0) {
                 return -1;
             }

@@ -6,7 +6,7 @@
 
 enum hw_cmd { HW_CMD_RUN, HW_CMD_CHECK, HW_CMD_ONCE, HW_CMD_TEST_FILTER, HW_CMD_HEALTH,
               HW_CMD_VERSION, HW_CMD_HELP, HW_CMD_HELP_CONFIG, HW_CMD_HASH_PASSWORD,
-              HW_CMD_IMPORT };
+              HW_CMD_IMPORT, HW_CMD_STATUS };
 
 struct hw_cli {
     enum hw_cmd cmd;
@@ -26,6 +26,9 @@ struct hw_cli {
     int help_schema;         /* --help-config --format json-schema */
     char **sub_argv;         /* import: the arguments after the command */
     int sub_argc;
+    int status_json;        /* status --json */
+    int status_watch;       /* status --watch [SECONDS]: 0 once */
+    const char *status_ca;  /* status --ca FILE */
 };
 
 /* Parses argv; on a usage error prints it and returns -1 (exit 2). */

@@ -83,13 +83,11 @@ static int http_healthz(const char *listen, char *body, size_t blen)
  * the address asked, and the answer only decides an exit status. */
 static int https_healthz(const char *listen, char *body, size_t blen)
 {
-    char host[256], port[16], url[320], err[256];
-    if (split_listen(listen, host, sizeof(host), port, sizeof(port)) != 0) {
+    char url[320], err[256];
+    if (hw_listener_url(listen, 1, "/healthz", url, sizeof(url)) != 0) {
         snprintf(body, blen, "cannot resolve %s\n", listen);
         return 0;
     }
-    snprintf(url, sizeof(url), strchr(host, ':') ? "https://[%s]:%s/healthz" : "https://%s:%s/healthz",
-             host, port);
     struct netlib *lib = netlib_open(err, sizeof(err));
     if (!lib) {
         snprintf(body, blen, "cannot reach the HTTPS listener: %s\n", err);
@@ -130,6 +128,30 @@ static int eval_once(const char *config_path, char *why, size_t len)
     return ok;
 }
 
+const char *hw_agent_listener(const struct hw_config *cfg, int *tls)
+{
+    const char *listen = NULL;
+    *tls = 0;
+    for (size_t i = cfg->ncollectors; i < cfg->ncollectors + cfg->nexporters; i++) {
+        const struct hw_inst_conf *ic = &cfg->insts[i];
+        if (ic->exp->health_listen && ic->common.enabled) {
+            listen = ic->exp->health_listen(ic->conf, tls);
+        }
+    }
+    return listen;
+}
+
+int hw_listener_url(const char *listen, int tls, const char *path, char *url, size_t len)
+{
+    char host[256], port[16];
+    if (split_listen(listen, host, sizeof(host), port, sizeof(port)) != 0) {
+        return -1;
+    }
+    snprintf(url, len, strchr(host, ':') ? "%s://[%s]:%s%s" : "%s://%s:%s%s",
+             tls ? "https" : "http", host, port, path);
+    return 0;
+}
+
 int hw_health_command(const char *config_path, FILE *out)
 {
     struct hw_diag d;
@@ -141,14 +163,8 @@ int hw_health_command(const char *config_path, FILE *out)
         return 2;
     }
     hw_diag_free(&d);
-    const char *listen = NULL;
     int tls = 0;
-    for (size_t i = cfg->ncollectors; i < cfg->ncollectors + cfg->nexporters; i++) {
-        const struct hw_inst_conf *ic = &cfg->insts[i];
-        if (ic->exp->health_listen && ic->common.enabled) {
-            listen = ic->exp->health_listen(ic->conf, &tls);
-        }
-    }
+    const char *listen = hw_agent_listener(cfg, &tls);
     char body[2048];
     int rc;
     if (listen) {

@@ -19,6 +19,7 @@
 #include "once.h"
 #include "pathcheck.h"
 #include "schema.h"
+#include "statuscmd.h"
 #include "testfilter.h"
 #include "version.h"
 
@@ -155,6 +156,9 @@ int main(int argc, char **argv)
         return hw_test_filter_run(&cli, stdout);
     case HW_CMD_HEALTH:
         return hw_health_command(cli.config, stdout);
+    case HW_CMD_STATUS:
+        return hw_status_command(cli.config, cli.status_json, cli.status_watch, cli.status_ca,
+                                 stdout);
     case HW_CMD_HASH_PASSWORD:
         return hw_hash_password_run(cli.hash_method, stdin, stdout);
     case HW_CMD_RUN:

@@ -18,6 +18,7 @@
 #include "health.h"
 #include "log.h"
 #include "prom_auth.h"
+#include "prom_page.h"
 #include "status.h"
 #include "prom_proto.h"
 #include "prom_text.h"
@@ -373,6 +374,20 @@ static enum MHD_Result serve_healthz(struct prom_state *st, struct MHD_Connectio
     return ret;
 }
 
+/* Queues r as a fresh, uncached 200 of type ctype (r may be NULL: out of memory). */
+static enum MHD_Result reply_fresh(struct MHD_Connection *c, struct MHD_Response *r,
+                                   const char *ctype)
+{
+    if (!r) {
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 /* The status document the core keeps (GET /status), as it is now; 503 before the first one. */
 static enum MHD_Result serve_status(struct prom_state *st, struct MHD_Connection *c)
 {
@@ -384,19 +399,34 @@ static enum MHD_Result serve_status(struct prom_state *st, struct MHD_Connection
     struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(text);
-        return MHD_NO;
     }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-    MHD_destroy_response(r);
-    return ret;
+    return reply_fresh(c, r, "application/json");
 }
 
 static const char landing_page[] =
     "<html><head><title>hostwatch</title></head><body><h1>hostwatch</h1>"
-    "<p><a href=\"/metrics\">Metrics</a> &middot; <a href=\"/healthz\">Health</a></p>"
-    "</body></html>\n";
+    "<p><a href=\"/metrics\">Metrics</a> &middot; <a href=\"/healthz\">Health</a> &middot; "
+    "<a href=\"/status\">Status</a></p></body></html>\n";
+
+/* GET /: the status document as a page, or the plain landing page before there is one. */
+static enum MHD_Result serve_page(struct prom_state *st, struct MHD_Connection *c)
+{
+    size_t len = 0;
+    char *text = hw_status_get(st->status, &len);
+    struct hw_buf b;
+    hw_buf_init(&b);
+    if (text) {
+        (void)prom_page_render(text, len, &b);
+        free(text);
+    }
+    struct MHD_Response *r =
+        b.len && !b.oom
+            ? MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY)
+            : MHD_create_response_from_buffer(sizeof(landing_page) - 1, (void *)landing_page,
+                                              MHD_RESPMEM_PERSISTENT);
+    hw_buf_free(&b);
+    return reply_fresh(c, r, "text/html; charset=utf-8");
+}
 
 static enum MHD_Result prom_route(struct prom_state *st, struct MHD_Connection *c,
                                   const char *url);
@@ -510,15 +540,7 @@ static enum MHD_Result prom_route(struct prom_state *st, struct MHD_Connection *
         return serve_status(st, c);
     }
     if (strcmp(url, "/") == 0) {
-        struct MHD_Response *r = MHD_create_response_from_buffer(
-            sizeof(landing_page) - 1, (void *)landing_page, MHD_RESPMEM_PERSISTENT);
-        if (!r) {
-            return MHD_NO;
-        }
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
-        enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-        MHD_destroy_response(r);
-        return ret;
+        return serve_page(st, c);
     }
     atomic_fetch_add(&st->bad_requests, 1);
     return reply_text(c, MHD_HTTP_NOT_FOUND, "not found\n");

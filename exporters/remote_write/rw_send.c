@@ -27,23 +27,6 @@ struct rw_auth {
 
 static const char *const component = "remote_write";
 
-void rw_base64(const void *in, size_t len, char *out)
-{
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    const unsigned char *p = in;
-    size_t o = 0;
-    for (size_t i = 0; i < len; i += 3) {
-        unsigned v = (unsigned)p[i] << 16;
-        v |= i + 1 < len ? (unsigned)p[i + 1] << 8 : 0;
-        v |= i + 2 < len ? p[i + 2] : 0;
-        out[o++] = tab[(v >> 18) & 63];
-        out[o++] = tab[(v >> 12) & 63];
-        out[o++] = i + 1 < len ? tab[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < len ? tab[v & 63] : '=';
-    }
-    out[o] = '\0';
-}
-
 /* Logs a cause once per exporter lifetime, so a lasting problem is one line, not a flood. The
  * receiver's message is bounded and stripped of control bytes. */
 static void log_once(struct rw_exporter *st, const char *cause, const char *text, long status,
@@ -120,7 +103,7 @@ static enum push_outcome auth_basic(struct rw_exporter *st, struct rw_auth *a)
                                                                    : b->password);
         char *enc = up.oom ? NULL : malloc(up.len / 3 * 4 + 8);
         if (enc) {
-            rw_base64(up.data, up.len, enc);
+            hw_base64(up.data, up.len, enc);
             snprintf(a->plain, sizeof(a->plain), "Authorization: Basic %s", enc);
             o = strlen(enc) + 32 < sizeof(a->plain) ? PUSH_SENT : PUSH_REJECTED;
             free(enc);

@@ -64,6 +64,5 @@ void rw_send_report(void *state, struct hw_registry *reg);
 json_t *rw_send_status(void *state);
 
 /* Base64 (RFC 4648, padded) of len bytes into out (4 * ceil(len / 3) + 1 bytes). */
-void rw_base64(const void *in, size_t len, char *out);
 
 #endif

@@ -313,7 +313,7 @@ static void test_base64(void **unused)
                                          {"foobar", "Zm9vYmFy"}, {"user:pass", "dXNlcjpwYXNz"}};
     char out[32];
     for (size_t i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
-        rw_base64(vec[i][0], strlen(vec[i][0]), out);
+        hw_base64(vec[i][0], strlen(vec[i][0]), out);
         assert_string_equal(out, vec[i][1]);
     }
 }
