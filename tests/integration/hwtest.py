@@ -238,3 +238,13 @@ def run_bin(args, timeout=30, env=None):
 
 def gunzip(data):
     return gzip.decompress(data)
+
+
+def make_cert(dirname, name):
+    """A self-signed EC certificate for 127.0.0.1 and localhost; returns (cert, key)."""
+    cert, key = os.path.join(dirname, name + ".crt"), os.path.join(dirname, name + ".key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
+                    "/CN=" + name, "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True, timeout=30)
+    return cert, key

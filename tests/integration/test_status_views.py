@@ -10,7 +10,7 @@ import subprocess
 import time
 
 import hwtest
-from hwtest import TAP, Agent, http_get, run_bin, wait_until
+from hwtest import TAP, Agent, http_get, make_cert, run_bin, wait_until
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -98,6 +98,35 @@ def test_status_with_basic_auth(t):
         shutil.rmtree(a.dir, ignore_errors=True)
 
 
+def test_status_over_tls(t):
+    """HTTPS with basic auth: a wrong CA is one line naming the certificate, the right one and
+    the credentials give the view."""
+    h = subprocess.run([hwtest.BIN, "hash-password", "--method", "sha512"], input="pw2\n",
+                       capture_output=True, text=True, timeout=30).stdout.strip()
+    a = agent(auth=h)
+    cert, key = make_cert(a.dir, "agent")
+    other, _ = make_cert(a.dir, "other")
+    cfg = config(a.dir, h)
+    cfg["exporters"]["prometheus"]["tls"] = {"cert_file": cert, "key_file": key}
+    a.write_config(cfg)
+    env = {"HOSTWATCH_STATUS_USER": "ops", "HOSTWATCH_STATUS_PASSWORD": "pw2"}
+    try:
+        a.start(wait_ready=False)
+        t.ok(wait_until(lambda: run_bin(["status", "-c", a.config_path, "--ca", cert],
+                                        env=env).returncode == 0, 15),
+             "HTTPS, the agent's CA and the credentials: the view")
+        r = run_bin(["status", "-c", a.config_path, "--ca", other], env=env)
+        lines = r.stderr.strip().splitlines()
+        t.ok(r.returncode == 1 and len(lines) == 1 and "certificate" in lines[0] and
+             "--ca" in lines[0], "another CA: one line about the certificate", r.stderr)
+        r = run_bin(["status", "-c", a.config_path, "--ca", cert])
+        t.ok(r.returncode == 1 and "asks for credentials" in r.stderr,
+             "HTTPS without credentials: one line saying how to give them", r.stderr)
+    finally:
+        a.stop()
+        shutil.rmtree(a.dir, ignore_errors=True)
+
+
 def test_page_in_chromium(t):
     if not CHROMIUM:
         t.ok(False, "chromium is needed for this test: apt-get install chromium")
@@ -131,4 +160,5 @@ def test_page_in_chromium(t):
         shutil.rmtree(prof, ignore_errors=True)
 
 
-TAP().run([test_status_command, test_status_with_basic_auth, test_page_in_chromium])
+TAP().run([test_status_command, test_status_with_basic_auth, test_status_over_tls,
+           test_page_in_chromium])

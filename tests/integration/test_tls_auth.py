@@ -16,19 +16,10 @@ import json
 import base64
 
 import hwtest
+from hwtest import make_cert
 from hwtest import TAP, Agent, prom_query as query, prometheus_server, run_bin, wait_until
 
 PASSWORD = "correct horse"
-
-
-def make_cert(dirname, name):
-    """A self-signed EC certificate for 127.0.0.1 and localhost; returns (cert, key)."""
-    cert, key = os.path.join(dirname, name + ".crt"), os.path.join(dirname, name + ".key")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
-                    "/CN=" + name, "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                    "-keyout", key, "-out", cert], check=True, capture_output=True, timeout=30)
-    return cert, key
 
 
 def hash_password(pw, method):
