@@ -142,7 +142,8 @@ int hw_status_command(const char *config_path, int json, int watch_s, const char
     if (rc == 0 && watch_s > 0) {
         (void)sigprocmask(SIG_BLOCK, &set, NULL);
     }
-    for (int stop = rc != 0; !stop;) {
+    const int opened = rc == 0;
+    for (int stop = !opened; !stop;) {
         if (watch_s > 0 && isatty(fileno(out))) {
             fputs("\033[H\033[2J", out); /* clear the screen for the next view */
         }
@@ -151,7 +152,7 @@ int hw_status_command(const char *config_path, int json, int watch_s, const char
         (void)fflush(out);
         stop = watch_s <= 0 || status_wait(&set, watch_s);
     }
-    if (watch_s > 0 && rc != 2) {
+    if (watch_s > 0 && opened) {
         rc = 0; /* a watch ends when asked to; the last failure was shown */
     }
     explicit_bzero(s.auth, sizeof(s.auth));
