@@ -46,7 +46,10 @@ static int ct_equal(const char *a, size_t alen, const char *b, size_t blen)
  * trial hash must come out as long as the configured one. */
 static int hash_usable(const char *hash)
 {
-    if (hash[0] != '$' || crypt_checksalt(hash) != CRYPT_SALT_OK) {
+    /* libxcrypt calls SHA-crypt with SHA-256 ("$5$") a legacy method, yet checks it: a hash
+     * hash-password makes must be one check accepts */
+    const int salt = hash[0] == '$' ? crypt_checksalt(hash) : CRYPT_SALT_INVALID;
+    if (salt != CRYPT_SALT_OK && salt != CRYPT_SALT_METHOD_LEGACY) {
         return 0;
     }
     struct crypt_data *cd = calloc(1, sizeof(*cd));
