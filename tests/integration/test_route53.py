@@ -172,9 +172,10 @@ def test_throttling_and_prior_request(t):
         time.sleep(1.0)
         t.eq(len(changes(fake)), 2, "one effective change each")
         t.eq(record_value(fake), VALUES["orclviq"], "the final value is right")
-        m = a.metrics()
-        t.eq(m.get('hostwatch_route53_changes_total{record="db.corp.internal",'
-                   'result="throttled",type="CNAME"}'), 4.0, "changes_total{throttled} 4")
+        key = 'hostwatch_route53_changes_total{record="db.corp.internal",result="throttled",' \
+              'type="CNAME"}'
+        wait_until(lambda: a.metrics().get(key) == 4.0, 5)  # published with the next snapshot
+        t.eq(a.metrics().get(key), 4.0, "changes_total{throttled} 4")
         log_text = a.read_log()
         t.eq(log_text.count("code=Throttling"), 1, "a lasting cause is logged once",
              log_text[-1500:])
@@ -241,8 +242,10 @@ def test_dry_run_and_no_credentials(t):
         t.ok(line and "value=orclstd.corp.internal" in line[0] and "database=orclstd" in line[0],
              "with the record's new value and why", line)
         t.eq(fake.requests("route53"), [], "dry run: nothing sent, not even the read")
-        t.eq(a.metrics().get('hostwatch_route53_changes_total{record="db.corp.internal",'
-                             'result="dry_run",type="CNAME"}'), 1.0, "changes_total{dry_run} 1")
+        key = 'hostwatch_route53_changes_total{record="db.corp.internal",result="dry_run",' \
+              'type="CNAME"}'
+        wait_until(lambda: a.metrics().get(key) == 1.0, 5)  # published with the next snapshot
+        t.eq(a.metrics().get(key), 1.0, "changes_total{dry_run} 1")
     with new_fake() as fake:
         a, log = agent_for(fake)
         home = os.path.join(a.dir, "home")
