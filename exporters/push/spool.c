@@ -3,39 +3,21 @@
 #define _GNU_SOURCE /* openat, fdopendir, flock under -std=c11 */
 #endif
 #include "spool.h"
+#include "spool_int.h"
 #include "buf.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
-
-#define SPOOL_SEQ_FILE "next-seq"
-#define SPOOL_SEQ_TMP "next-seq.tmp"
-#define SPOOL_SEQ_MAGIC "HWSPSEQ1"
-#define SPOOL_SEQ_SIZE 20u
-#define SPOOL_EXT ".entry"
-#define SPOOL_TMP_EXT ".entry.tmp"
-#define SPOOL_BAD_EXT ".entry.corrupt"
-#define SPOOL_DIGITS 20u
-#define SPOOL_NAME_MAX 64u
-#define SPOOL_CHUNK 65536u
-/* Sequence numbers stay below this (centuries at any push rate); larger names are not ours, so
- * neither next_seq nor next_seq + SPOOL_SEQ_BLOCK can wrap. */
-#define SPOOL_SEQ_LIMIT (UINT64_MAX / 2)
 
 /* spool_read_entry results besides -errno. */
 enum { SPOOL_OK = 0, SPOOL_BAD = 1, SPOOL_FOREIGN = 2 };
-
-/* Kinds of names in the directory. */
-enum { SPOOL_NAME_OTHER, SPOOL_NAME_ENTRY, SPOOL_NAME_TMP, SPOOL_NAME_ASIDE };
 
 struct spool_item {
     uint64_t seq;
@@ -55,67 +37,6 @@ struct spool {
     size_t head, count, cap;
     struct spool_stats st;
 };
-
-/* Little-endian integers of n bytes, independent of the host's byte order. */
-static void spool_put(uint8_t *p, uint64_t v, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        p[i] = (uint8_t)(v >> (8 * i));
-    }
-}
-
-static uint64_t spool_get(const uint8_t *p, size_t n)
-{
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        v |= (uint64_t)p[i] << (8 * i);
-    }
-    return v;
-}
-
-/* zlib's crc32 takes a 32-bit length; feed larger buffers in pieces. */
-static uint32_t spool_crc(uint32_t crc, const void *buf, size_t len)
-{
-    const Bytef *p = buf;
-    unsigned long c = crc;
-    while (len > 0) {
-        const uInt n = len > (1u << 30) ? (1u << 30) : (uInt)len;
-        c = crc32(c, p, n);
-        p += n;
-        len -= n;
-    }
-    return (uint32_t)c;
-}
-
-static void spool_name(char *buf, uint64_t seq, const char *ext)
-{
-    snprintf(buf, SPOOL_NAME_MAX, "%020" PRIu64 "%s", seq, ext);
-}
-
-/* Classifies a directory entry name; only exact 20-digit names of ours are recognised. */
-static int spool_parse_name(const char *name, uint64_t *seq)
-{
-    uint64_t v = 0;
-    for (size_t i = 0; i < SPOOL_DIGITS; i++) {
-        const unsigned d = (unsigned)(unsigned char)name[i] - '0';
-        if (d > 9 || v > (UINT64_MAX - d) / 10) {
-            return SPOOL_NAME_OTHER;
-        }
-        v = v * 10 + d;
-    }
-    const char *ext = name + SPOOL_DIGITS;
-    if (v >= SPOOL_SEQ_LIMIT) {
-        return SPOOL_NAME_OTHER;
-    }
-    *seq = v;
-    if (strcmp(ext, SPOOL_EXT) == 0) {
-        return SPOOL_NAME_ENTRY;
-    }
-    if (strcmp(ext, SPOOL_TMP_EXT) == 0) {
-        return SPOOL_NAME_TMP;
-    }
-    return strcmp(ext, SPOOL_BAD_EXT) == 0 ? SPOOL_NAME_ASIDE : SPOOL_NAME_OTHER;
-}
 
 /* Out of memory or descriptors is not the entry's fault: report it instead of discarding. */
 static int spool_transient(int err)
